@@ -1,0 +1,187 @@
+"""Loading the graph and dumping it: ``load(paths) -> KnowledgeGraph``, ``dump(kg, out, format=...)``.
+
+The served graph lives in a pyoxigraph ``Store`` (a native SPARQL 1.1 engine, 10-20x faster than rdflib's on
+this data; see the README). Each source file becomes one named graph whose IRI is derived from its path, so a
+triple can always be traced back to the file that states it; queries see the union of all graphs as their
+default graph.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import pyoxigraph as ox
+
+from kg.errors import InputError, RdfSyntaxError, UsageError
+from kg.formats import Format, by_name
+from kg.settings import GRAPH_NS, Settings
+from kg.vocab import PREFIXES
+
+#: Our format names -> pyoxigraph's formats.
+OX_FORMATS: dict[str, ox.RdfFormat] = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
+
+#: File extensions read as RDF when a folder is given.
+RDF_EXTENSIONS = {".ttl": "turtle", ".nt": "ntriples", ".nq": "nquads", ".trig": "trig", ".jsonld": "jsonld",
+                  ".rdf": "rdfxml", ".owl": "rdfxml"}
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One loaded file: where it is, the named graph holding its triples, and its content hash."""
+
+    path: Path
+    graph: str
+    sha256: str
+    size: int
+
+
+@dataclass
+class KnowledgeGraph:
+    """The loaded dataset: a pyoxigraph store plus the files it came from.
+
+    ``version`` is a hash of every file's path and bytes: it changes exactly when the data changes, and keys
+    caches, ETags and persisted stores.
+    """
+
+    store: ox.Store
+    sources: list[SourceFile] = field(default_factory=list)
+    settings: Settings = field(default_factory=Settings)
+
+    @property
+    def version(self) -> str:
+        digest = hashlib.sha256()
+        for src in sorted(self.sources, key=lambda s: s.graph):
+            digest.update(src.graph.encode() + b"\0" + src.sha256.encode() + b"\n")
+        return digest.hexdigest()
+
+    @property
+    def graph_names(self) -> list[str]:
+        return [s.graph for s in self.sources]
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+
+def default_paths(settings: Settings) -> list[Path]:
+    """The ontology and every data file of the repository, in a stable order."""
+    return _expand([settings.ontology_dir, settings.data_dir])
+
+
+def _expand(paths: Iterable[Path]) -> list[Path]:
+    """Files as given; folders expanded (recursively) to the RDF files they hold, sorted."""
+    out: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            out.extend(sorted(f for f in p.rglob("*") if f.suffix in RDF_EXTENSIONS and f.is_file()))
+        elif p.exists():
+            out.append(p)
+        else:
+            raise InputError(f"{p}: no such file or directory", path=str(p))
+    return out
+
+
+def graph_iri(path: Path, settings: Settings) -> str:
+    """The named-graph IRI of a file: ``<base>graph/<path relative to the repository root>``."""
+    resolved = path.resolve()
+    try:
+        rel = resolved.relative_to(settings.root.resolve()).as_posix()
+    except ValueError:
+        rel = "external/" + resolved.name
+    return GRAPH_NS + rel
+
+
+def format_of(path: Path) -> str:
+    """Our format name for a file, from its extension; :class:`UsageError` naming the extension otherwise."""
+    name = RDF_EXTENSIONS.get(path.suffix.lower())
+    if name is None:
+        raise UsageError(f"{path}: cannot tell the RDF format from the extension {path.suffix!r}")
+    return name
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, or :class:`InputError` (exit 2) if it cannot be read."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file", path=str(path)) from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory", path=str(path)) from None
+    except OSError as err:
+        raise InputError(f"{path}: cannot read ({err.strerror})", path=str(path)) from None
+
+
+def parse_file(path: Path, data: bytes | None = None) -> list[ox.Triple | ox.Quad]:
+    """Every triple of one RDF file, or :class:`RdfSyntaxError` with the file, line and column."""
+    data = read_bytes(path) if data is None else data
+    try:
+        return list(ox.parse(input=data, format=OX_FORMATS[format_of(path)], base_iri=path.resolve().as_uri()))
+    except SyntaxError as err:
+        raise RdfSyntaxError(_syntax_message(err), path=str(path), line=err.lineno, column=err.offset) from None
+    except (ValueError, UnicodeDecodeError) as err:
+        raise RdfSyntaxError(str(err), path=str(path)) from None
+
+
+def _syntax_message(err: SyntaxError) -> str:
+    msg = err.msg or str(err)
+    # pyoxigraph prefixes the position ("Parser error at line 3 between columns 17 and 21: ..."); the caller
+    # puts file:line:col in front already.
+    head, sep, tail = msg.partition(": ")
+    return tail if sep and head.startswith("Parser error") else msg
+
+
+def load(paths: Iterable[Path | str] | None = None, *, settings: Settings | None = None) -> KnowledgeGraph:
+    """Load RDF files (default: ``ontology/`` and ``data/``) into a new in-memory store, one graph per file.
+
+    Raises :class:`InputError` for a missing or unreadable path and :class:`RdfSyntaxError` for a file that
+    does not parse; nothing is half-loaded, the store is only returned once every file has been read.
+    """
+    settings = settings or Settings()
+    files = default_paths(settings) if paths is None else _expand(Path(p) for p in paths)
+    store = ox.Store()
+    kg = KnowledgeGraph(store=store, settings=settings)
+    for path in files:
+        data = read_bytes(path)
+        name = graph_iri(path, settings)
+        triples = parse_file(path, data)
+        graph = ox.NamedNode(name)
+        store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+        kg.sources.append(SourceFile(path=path, graph=name, sha256=hashlib.sha256(data).hexdigest(),
+                                     size=len(data)))
+    return kg
+
+
+def union_triples(kg: KnowledgeGraph) -> Iterator[ox.Triple]:
+    """Every distinct triple of the union graph (a triple stated in two files is written once)."""
+    seen: set[ox.Triple] = set()
+    for quad in kg.store.quads_for_pattern(None, None, None, None):
+        triple = quad.triple
+        if triple not in seen:
+            seen.add(triple)
+            yield triple
+
+
+def dump(kg: KnowledgeGraph, out: BinaryIO | None = None, *, format: str | Format = "turtle") -> bytes | None:
+    """Serialise the graph. Dataset formats (N-Quads, TriG) keep one named graph per source file; graph formats
+    write the union. Returns the bytes when ``out`` is None."""
+    fmt = by_name(format) if isinstance(format, str) else format
+    if fmt.name not in OX_FORMATS:
+        raise UsageError(f"cannot dump as {fmt.name}; choose one of: {', '.join(OX_FORMATS)}")
+    ox_format = OX_FORMATS[fmt.name]
+    items: Iterable[ox.Triple | ox.Quad]
+    if "dataset" in fmt.kinds and fmt.name != "jsonld":
+        items = kg.store.quads_for_pattern(None, None, None, None)
+    else:
+        items = union_triples(kg)
+    return ox.serialize(items, out, ox_format, prefixes=PREFIXES)

@@ -1,0 +1,186 @@
+"""Running SPARQL over the graph, with the limits built into the API rather than into each caller.
+
+``query()`` parses and evaluates one SPARQL 1.1 query with pyoxigraph over the union of the named graphs (or the
+graphs the caller selects, as ``FROM``/``default-graph-uri`` do), refuses what a read-only public service must
+not do (updates, ``SERVICE`` calls outside the allow-list) and caps rows and time. Limits live here so that the
+CLI, the endpoint and the pages all get them.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pyoxigraph as ox
+
+from kg.errors import QueryRefused, QuerySyntaxError, QueryTimeout, UpdateRefused
+from kg.graph import KnowledgeGraph
+from kg.vocab import PREFIXES
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+
+QueryForm = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
+
+# Comments, strings and IRIs can contain any word; strip them before looking for keywords. The order of the
+# alternatives matters: long strings before short ones.
+_OPAQUE = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""' r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n]|\\.)*"' r"|'(?:[^'\\\n]|\\.)*'"
+    r"|<[^<>\"{}|^`\\\s]*>"
+    r"|#[^\n]*",
+)
+_UPDATE_WORDS = re.compile(
+    r"(?<![\w:?$])(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)(?![\w:])", re.IGNORECASE
+)
+_QUERY_WORDS = re.compile(r"(?<![\w:?$])(SELECT|ASK|CONSTRUCT|DESCRIBE)(?![\w:])", re.IGNORECASE)
+_SERVICE = re.compile(r"(?<![\w:?$])SERVICE\s+(SILENT\s+)?(<[^>]*>|[?$]\w+|[\w-]*:[\w.-]*)", re.IGNORECASE)
+
+
+@dataclass
+class SelectResult:
+    """Rows of a SELECT query. ``truncated`` is True when the row cap cut the result short."""
+
+    variables: list[str]
+    rows: list[tuple[Term | None, ...]]
+    truncated: bool = False
+    form: QueryForm = "SELECT"
+
+
+@dataclass
+class AskResult:
+    value: bool
+    form: QueryForm = "ASK"
+    truncated: bool = False
+
+
+@dataclass
+class GraphResult:
+    """Triples of a CONSTRUCT or DESCRIBE query (duplicates removed, order kept)."""
+
+    triples: list[ox.Triple] = field(default_factory=list)
+    truncated: bool = False
+    form: QueryForm = "CONSTRUCT"
+
+
+QueryResult = SelectResult | AskResult | GraphResult
+
+
+def _skeleton(text: str) -> str:
+    """The query with comments, strings and IRIs blanked, keeping IRIs of SERVICE clauses intact."""
+    return _OPAQUE.sub(lambda m: m.group(0) if m.group(0).startswith("<") else " ", text)
+
+
+def query_form(text: str) -> QueryForm | Literal["UPDATE"] | None:
+    """Which operation ``text`` is: the first query or update keyword outside strings, IRIs and comments."""
+    skeleton = _OPAQUE.sub(" ", text)
+    q = _QUERY_WORDS.search(skeleton)
+    u = _UPDATE_WORDS.search(skeleton)
+    if u and (q is None or u.start() < q.start()):
+        return "UPDATE"
+    return q.group(1).upper() if q else None  # type: ignore[return-value]
+
+
+def refuse_unsafe(text: str, *, service_allowlist: Sequence[str] = ()) -> None:
+    """Raise for an update or for a ``SERVICE`` call to an endpoint outside ``service_allowlist``.
+
+    pyoxigraph would report an update as a syntax error; a read-only service should say 403 and why.
+    ``SERVICE`` is refused because a public endpoint must not be made to fetch arbitrary URLs (SSRF).
+    """
+    if query_form(text) == "UPDATE":
+        raise UpdateRefused("SPARQL Update is not allowed: this endpoint is read-only")
+    for match in _SERVICE.finditer(_skeleton(text)):
+        target = match.group(2)
+        iri = target[1:-1] if target.startswith("<") else None
+        if iri is None or iri not in service_allowlist:
+            raise QueryRefused(
+                f"SERVICE {target} is not allowed: federated queries are limited to KG_SERVICE_ALLOWLIST "
+                f"({', '.join(service_allowlist) or 'empty'})"
+            )
+
+
+def _graph_nodes(iris: Iterable[str]) -> list[ox.NamedNode]:
+    return [ox.NamedNode(i) for i in iris]
+
+
+def query(
+    kg: KnowledgeGraph,
+    sparql: str,
+    *,
+    timeout_s: float | None = None,
+    max_rows: int | None = None,
+    default_graph_uris: Sequence[str] = (),
+    named_graph_uris: Sequence[str] = (),
+    base_iri: str | None = None,
+    service_allowlist: Sequence[str] | None = None,
+) -> QueryResult:
+    """Evaluate one SPARQL 1.1 query.
+
+    The default graph is the union of every named graph unless ``default_graph_uris`` (the protocol's
+    ``default-graph-uri``) or the query's ``FROM`` name graphs; unknown graph names are empty graphs and nothing
+    is ever fetched. Common prefixes (``kg:``, ``rdfs:``, ``prov:`` ...) are predeclared.
+
+    Raises :class:`QuerySyntaxError` (with the parser's message), :class:`UpdateRefused`,
+    :class:`QueryRefused` (SERVICE) and :class:`QueryTimeout` when rows are still being produced after
+    ``timeout_s`` (the server also enforces the limit on a query stuck before its first row, by running it in
+    a worker process it can stop).
+    """
+    settings = kg.settings
+    timeout_s = settings.query_timeout_s if timeout_s is None else timeout_s
+    max_rows = settings.max_rows if max_rows is None else max_rows
+    allow = settings.service_allowlist if service_allowlist is None else service_allowlist
+    refuse_unsafe(sparql, service_allowlist=allow)
+    deadline = time.monotonic() + timeout_s
+    options: dict[str, object] = {"prefixes": PREFIXES, "base_iri": base_iri}
+    if default_graph_uris:
+        options["default_graph"] = _graph_nodes(default_graph_uris)
+    else:
+        options["use_default_graph_as_union"] = True
+    if named_graph_uris:
+        options["named_graphs"] = _graph_nodes(named_graph_uris)
+    try:
+        raw = kg.store.query(sparql, **options)
+    except SyntaxError as err:
+        raise QuerySyntaxError(f"malformed query: {err.msg or err}") from None
+    except (OSError, RuntimeError, ValueError) as err:
+        raise QuerySyntaxError(f"query failed: {err}") from None
+    try:
+        return _collect(raw, max_rows=max_rows, deadline=deadline, timeout_s=timeout_s)
+    except (OSError, RuntimeError) as err:
+        raise QuerySyntaxError(f"query evaluation failed: {err}") from None
+
+
+def _check_deadline(deadline: float, timeout_s: float) -> None:
+    if time.monotonic() > deadline:
+        raise QueryTimeout(f"query exceeded KG_QUERY_TIMEOUT_S={timeout_s:g} seconds", setting="KG_QUERY_TIMEOUT_S")
+
+
+def _collect(raw: object, *, max_rows: int, deadline: float, timeout_s: float) -> QueryResult:
+    if isinstance(raw, ox.QueryBoolean):
+        return AskResult(bool(raw))
+    if isinstance(raw, ox.QuerySolutions):
+        variables = [v.value for v in raw.variables]
+        rows: list[tuple[Term | None, ...]] = []
+        truncated = False
+        for solution in raw:
+            if len(rows) >= max_rows:
+                truncated = True
+                break
+            rows.append(tuple(solution[i] for i in range(len(variables))))
+            if len(rows) % 1024 == 0:
+                _check_deadline(deadline, timeout_s)
+        _check_deadline(deadline, timeout_s)
+        return SelectResult(variables, rows, truncated)
+    triples: dict[ox.Triple, None] = {}
+    truncated = False
+    for triple in raw:  # type: ignore[attr-defined]
+        if len(triples) >= max_rows * 10:
+            truncated = True
+            break
+        triples[triple] = None
+        if len(triples) % 1024 == 0:
+            _check_deadline(deadline, timeout_s)
+    _check_deadline(deadline, timeout_s)
+    return GraphResult(list(triples), truncated)

@@ -1,0 +1,122 @@
+"""One settings object with safe defaults, read from ``KG_*`` environment variables; CLI flags override.
+
+Defaults are chosen so that a server started without configuration is safe to leave running: it listens on
+loopback only, is read-only, stops any query after a timeout and caps the rows it returns.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from kg.errors import UsageError
+
+#: The project's own base IRI (a w3id.org redirect would point here); entity IRIs live under ``id/``.
+BASE_IRI = "https://w3id.org/ua-children-kg/"
+ONTOLOGY_IRI = BASE_IRI + "ontology"
+ONTOLOGY_NS = ONTOLOGY_IRI + "#"
+ENTITY_NS = BASE_IRI + "id/"
+SHAPES_NS = BASE_IRI + "shapes#"
+GRAPH_NS = BASE_IRI + "graph/"
+
+
+def _default_root() -> Path:
+    """The repository root: the folder holding ``ontology/`` next to the package (editable install), else cwd."""
+    here = Path(__file__).resolve().parent.parent
+    return here if (here / "ontology").is_dir() else Path.cwd()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Every tunable of the library and its shells. Immutable; derive variants with :meth:`replace`."""
+
+    root: Path = field(default_factory=_default_root, metadata={"help": "repository root (ontology/, data/ ...)"})
+    host: str = field(default="127.0.0.1", metadata={"help": "bind address; loopback so nothing is exposed by accident"})
+    port: int = field(default=8000, metadata={"help": "TCP port of `kg serve`"})
+    base_iri: str = field(default=BASE_IRI, metadata={"help": "IRI prefix that entity IRIs are minted under"})
+    query_timeout_s: float = field(
+        default=10.0, metadata={"help": "seconds a query may run before it is stopped; bounds the cost of one request"}
+    )
+    max_rows: int = field(
+        default=10_000, metadata={"help": "row cap of one SELECT result; larger results are marked truncated"}
+    )
+    max_body_bytes: int = field(
+        default=1_000_000, metadata={"help": "largest request body accepted (413 above); a query is never that big"}
+    )
+    service_allowlist: tuple[str, ...] = field(
+        default=(), metadata={"help": "SERVICE endpoints a query may call; empty, so queries never reach out"}
+    )
+    store_dir: Path | None = field(default=None, metadata={"help": "on-disk store directory; None keeps it in memory"})
+    workers: int = field(default=2, metadata={"help": "query worker processes of `kg serve`"})
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with ``changes`` applied; ``None`` values are ignored so unset CLI flags keep the default."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @property
+    def ontology_dir(self) -> Path:
+        return self.root / "ontology"
+
+    @property
+    def shapes_dir(self) -> Path:
+        return self.root / "shapes"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def seeds_dir(self) -> Path:
+        return self.root / "seeds"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, prefix: str = "KG_") -> Settings:
+        """Settings from ``KG_<FIELD>`` variables (e.g. ``KG_QUERY_TIMEOUT_S=5``); unknown values raise."""
+        env = os.environ if environ is None else environ
+        changes: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(prefix + f.name.upper())
+            if raw is None or raw == "":
+                continue
+            changes[f.name] = _coerce(f.name, raw)
+        return cls().replace(**changes)
+
+    def describe(self) -> list[dict[str, Any]]:
+        """Name, value and help of every setting (for ``/-/settings.json`` and the README)."""
+        return [
+            {"name": f.name, "env": "KG_" + f.name.upper(), "value": _jsonable(getattr(self, f.name)),
+             "help": f.metadata.get("help", "")}
+            for f in fields(self)
+        ]
+
+
+def _coerce(name: str, raw: str) -> Any:
+    try:
+        if name in {"port", "max_rows", "max_body_bytes", "workers"}:
+            value: Any = int(raw)
+            if value < 0:
+                raise ValueError
+            return value
+        if name == "query_timeout_s":
+            value = float(raw)
+            if value <= 0:
+                raise ValueError
+            return value
+    except ValueError:
+        raise UsageError(f"KG_{name.upper()}={raw!r} is not a valid value") from None
+    if name in {"root", "store_dir"}:
+        return Path(raw)
+    if name == "service_allowlist":
+        return tuple(s for s in raw.split(",") if s)
+    return raw
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value
