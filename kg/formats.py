@@ -95,8 +95,9 @@ def negotiate(accept: str | None, candidates: tuple[Format, ...]) -> Format:
     """The best of ``candidates`` for an ``Accept`` header.
 
     Each candidate takes the q-value of the most specific media range that matches it (its own media type or an
-    alias); the highest q wins, ties go to the more specific match, then to the client's order, then to the
-    order of ``candidates`` (so the first candidate is the default for ``*/*`` or a missing header).
+    alias); the highest q wins, ties go to the more specific match, then to a match of the candidate's own
+    media type over an alias, then to the client's order, then to the order of ``candidates`` (so the first
+    candidate is the default for ``*/*`` or a missing header).
     Raises :class:`NotAcceptable` when every candidate has q=0.
     """
     if not candidates:
@@ -104,18 +105,19 @@ def negotiate(accept: str | None, candidates: tuple[Format, ...]) -> Format:
     if accept is None or not accept.strip():
         return candidates[0]
     entries = _parse_accept(accept)
-    best: tuple[float, int, int, int] | None = None
+    best: tuple[float, int, int, int, int] | None = None
     chosen: Format | None = None
     for index, fmt in enumerate(candidates):
-        types = (fmt.media_type, *fmt.aliases)
-        match: tuple[int, float, int] | None = None
+        match: tuple[int, int, float, int] | None = None  # (specificity, primary type?, q, position)
         for media, q, position in entries:
-            spec = max(_specificity(media, t) for t in types)
-            if spec and (match is None or spec > match[0]):
-                match = (spec, q, position)
-        if match is None or match[1] <= 0:
+            for primary, media_type in enumerate(reversed((fmt.media_type, *fmt.aliases))):
+                spec = _specificity(media, media_type)
+                is_primary = int(primary == len(fmt.aliases))
+                if spec and (match is None or (spec, is_primary) > match[:2]):
+                    match = (spec, is_primary, q, position)
+        if match is None or match[2] <= 0:
             continue
-        score = (match[1], match[0], -match[2], -index)
+        score = (match[2], match[0], match[1], -match[3], -index)
         if best is None or score > best:
             best, chosen = score, fmt
     if chosen is None:

@@ -36,6 +36,7 @@ _UPDATE_WORDS = re.compile(
     r"(?<![\w:?$])(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)(?![\w:])", re.IGNORECASE
 )
 _QUERY_WORDS = re.compile(r"(?<![\w:?$])(SELECT|ASK|CONSTRUCT|DESCRIBE)(?![\w:])", re.IGNORECASE)
+_FROM = re.compile(r"(?<![\w:?$])FROM(?![\w:])", re.IGNORECASE)
 _SERVICE = re.compile(r"(?<![\w:?$])SERVICE\s+(SILENT\s+)?(<[^>]*>|[?$]\w+|[\w-]*:[\w.-]*)", re.IGNORECASE)
 
 
@@ -136,7 +137,9 @@ def query(
     options: dict[str, object] = {"prefixes": PREFIXES, "base_iri": base_iri}
     if default_graph_uris:
         options["default_graph"] = _graph_nodes(default_graph_uris)
-    else:
+    elif not _FROM.search(_OPAQUE.sub(" ", sparql)):
+        # The union is only the default when the query names no dataset: pyoxigraph would otherwise ignore
+        # FROM / FROM NAMED (SPARQL 1.1 Query §13.2: the dataset clause defines the default graph).
         options["use_default_graph_as_union"] = True
     if named_graph_uris:
         options["named_graphs"] = _graph_nodes(named_graph_uris)

@@ -34,7 +34,9 @@ class Settings:
     """Every tunable of the library and its shells. Immutable; derive variants with :meth:`replace`."""
 
     root: Path = field(default_factory=_default_root, metadata={"help": "repository root (ontology/, data/ ...)"})
-    host: str = field(default="127.0.0.1", metadata={"help": "bind address; loopback so nothing is exposed by accident"})
+    host: str = field(
+        default="127.0.0.1", metadata={"help": "bind address; loopback so nothing is exposed by accident"}
+    )
     port: int = field(default=8000, metadata={"help": "TCP port of `kg serve`"})
     base_iri: str = field(default=BASE_IRI, metadata={"help": "IRI prefix that entity IRIs are minted under"})
     query_timeout_s: float = field(

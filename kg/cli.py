@@ -1,0 +1,194 @@
+"""The ``kg`` command line: a thin shell that parses arguments, calls the library and renders the result.
+
+Exit codes: 0 success; 1 the data does not conform (``kg check``, ``kg fmt --check``); 2 usage or input error
+(bad flag, missing or unreadable file, malformed query). Results go to stdout, diagnostics to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from kg import __version__
+from kg.errors import KgError, UsageError
+from kg.settings import Settings
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def _write(args: argparse.Namespace, text: str | bytes) -> None:
+    """Write a result to ``-o FILE`` (atomically: a temporary file, then rename) or to stdout."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    out = getattr(args, "output", None)
+    if out is None or out == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    target = Path(out)
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(target)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        raise UsageError(f"{target}: cannot write ({err.strerror})") from None
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env()
+    return settings.replace(
+        root=Path(args.root) if getattr(args, "root", None) else None,
+        query_timeout_s=getattr(args, "timeout", None),
+        max_rows=getattr(args, "max_rows", None),
+    )
+
+
+def _load(args: argparse.Namespace, settings: Settings):
+    from kg.graph import load
+
+    return load(args.data or None, settings=settings)
+
+
+# --- commands -----------------------------------------------------------------------------------------------
+
+def cmd_figures(args: argparse.Namespace, settings: Settings) -> int:
+    from kg.figures import COLUMNS, figures
+    from kg.render import records
+
+    rows = figures(_load(args, settings))
+    _write(args, records(rows, COLUMNS, args.format))
+    return 0
+
+
+def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
+    from kg.query import query
+    from kg.render import result_text
+
+    source = args.query
+    if source == "-":
+        text = sys.stdin.read()
+    elif Path(source).is_file():
+        text = Path(source).read_text(encoding="utf-8")
+    elif source.endswith(".rq"):
+        raise UsageError(f"{source}: no such query file")
+    else:
+        text = source
+    result = query(_load(args, settings), text)
+    _write(args, result_text(result, args.format))
+    if getattr(result, "truncated", False):
+        print(f"kg: result truncated at KG_MAX_ROWS={settings.max_rows} rows", file=sys.stderr)
+    return 0
+
+
+def cmd_dump(args: argparse.Namespace, settings: Settings) -> int:
+    from kg.graph import dump
+
+    fmt = args.format
+    if fmt is None:
+        fmt = Path(args.output).suffix.lstrip(".") if args.output not in (None, "-") else "turtle"
+    _write(args, dump(_load(args, settings), format=fmt) or b"")
+    return 0
+
+
+def cmd_span(args: argparse.Namespace, settings: Settings) -> int:
+    from kg.spans import locate, read_text, span_turtle
+
+    span = locate(read_text(Path(args.seed)), args.quote, occurrence=args.occurrence)
+    _write(args, span_turtle(span, name=args.name, document=args.document, mention_of=args.mention_of))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from kg.web.server import serve, serve_get
+
+    settings = settings.replace(host=args.host, port=args.port, workers=args.workers,
+                                store_dir=Path(args.store_dir) if args.store_dir else None)
+    if args.get is not None:
+        status, body = serve_get(settings, args.get, data=args.data or None, accept=args.accept)
+        sys.stdout.buffer.write(body)
+        sys.stdout.flush()
+        if status != 200:
+            print(f"kg serve --get {args.get}: HTTP {status}", file=sys.stderr)
+        return 0 if status == 200 else 1
+    return serve(settings, data=args.data or None)
+
+
+# --- parser -------------------------------------------------------------------------------------------------
+
+def _common(p: argparse.ArgumentParser, *, data: bool = True) -> None:
+    p.add_argument("--root", help="repository root holding ontology/, shapes/, data/, seeds/ (KG_ROOT)")
+    if data:
+        p.add_argument("--data", action="append", metavar="PATH",
+                       help="RDF file or folder to load instead of ontology/ and data/ (repeatable)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the result to FILE instead of stdout")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kg", description="Knowledge graph of attributed claims about the deportation of Ukrainian children.",
+        epilog="Exit codes: 0 ok, 1 data does not conform, 2 usage or input error.",
+    )
+    parser.add_argument("--version", action="version", version=f"kg {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("figures", help="every figure: who attributed which number, when (the headline query)")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    _common(p)
+    p.set_defaults(handler=cmd_figures)
+
+    p = sub.add_parser("query", help="run a SPARQL query (a .rq file, query text, or - for stdin)")
+    p.add_argument("query", metavar="FILE_OR_TEXT")
+    p.add_argument("--format", choices=("table", "json", "xml", "csv", "tsv", "turtle", "ntriples", "nquads",
+                                        "trig", "jsonld", "rdfxml"), default="table")
+    p.add_argument("--timeout", type=float, metavar="SECONDS", help="query time limit (KG_QUERY_TIMEOUT_S)")
+    p.add_argument("--max-rows", type=int, metavar="N", help="row cap (KG_MAX_ROWS)")
+    _common(p)
+    p.set_defaults(handler=cmd_query)
+
+    p = sub.add_parser("dump", help="write the whole graph as Turtle, N-Triples, N-Quads, TriG or JSON-LD")
+    p.add_argument("--format", choices=("turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml", "ttl", "nt",
+                                        "nq"), help="default: from -o's extension, else turtle")
+    _common(p)
+    p.set_defaults(handler=cmd_dump)
+
+    p = sub.add_parser("span", help="print the Turtle of a text span (selectors) for a quote of a seed file")
+    p.add_argument("seed", metavar="SEED_FILE")
+    p.add_argument("quote")
+    p.add_argument("--name", default="span-NEW", help="local name of the span IRI (kgr:<name>)")
+    p.add_argument("--document", default="kgr:doc-NEW", help="the document IRI or prefixed name")
+    p.add_argument("--mention-of", metavar="ENTITY", help="write a kg:Mention denoting ENTITY")
+    p.add_argument("--occurrence", type=int, default=1, help="which occurrence of the quote (default 1)")
+    p.add_argument("-o", "--output", metavar="FILE")
+    p.set_defaults(handler=cmd_span)
+
+    p = sub.add_parser("serve", help="serve the graph: SPARQL endpoint, query page, dumps, entity pages")
+    p.add_argument("--host", help="bind address (KG_HOST, default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="TCP port (KG_PORT, default 8000)")
+    p.add_argument("--timeout", type=float, metavar="SECONDS", help="query time limit (KG_QUERY_TIMEOUT_S)")
+    p.add_argument("--max-rows", type=int, metavar="N", help="row cap (KG_MAX_ROWS)")
+    p.add_argument("--workers", type=int, metavar="N", help="query worker processes (KG_WORKERS)")
+    p.add_argument("--store-dir", metavar="DIR", help="persist the store in DIR (KG_STORE_DIR)")
+    p.add_argument("--get", metavar="PATH", help="send one GET request in-process, print the body, exit 0 on 200")
+    p.add_argument("--accept", help="Accept header for --get")
+    _common(p)
+    p.set_defaults(handler=cmd_serve)
+
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code. Every :class:`KgError` is reported in one line on stderr."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = _settings(args)
+        return args.handler(args, settings)
+    except KgError as err:
+        print(f"kg {args.command}: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,86 @@
+"""The CLI contract: exit codes 0/1/2, results on stdout, one-line diagnostics on stderr."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from kg.cli import main
+
+from .conftest import ROOT, SEED
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "kg", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_query_ok_exit_0(capsys):
+    assert main(["query", "ASK { ?s a kg:QuantityClaim }", "--format", "json"]) == 0
+    assert capsys.readouterr().out == '{"head": {}, "boolean": true}'
+
+
+def test_query_file(tmp_path, capsys):
+    q = tmp_path / "q.rq"
+    q.write_text("SELECT ?l WHERE { kgr:state-ua rdfs:label ?l }")
+    assert main(["query", str(q), "--format", "csv"]) == 0
+    assert capsys.readouterr().out == "l\r\nUkraine\r\n"
+
+
+def test_malformed_query_exit_2_no_traceback():
+    proc = run("query", "SELECT ?x WHERE {")
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert proc.stderr.startswith("kg query: malformed query")
+    assert "Traceback" not in proc.stderr
+
+
+def test_missing_data_file_exit_2():
+    proc = run("figures", "--data", "does-not-exist.ttl")
+    assert proc.returncode == 2
+    assert "does-not-exist.ttl: no such file" in proc.stderr
+
+
+def test_broken_turtle_names_file_and_line(tmp_path):
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("@prefix ex: <http://e/> .\nex:a ex:b ex:c .\nex:a ex:b ex:zz ex:d .\n")
+    proc = run("figures", "--data", str(bad))
+    assert proc.returncode == 2
+    assert f"{bad}:3:" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_unknown_flag_exit_2():
+    assert run("figures", "--format", "yaml").returncode == 2
+
+
+def test_output_file_written_atomically(tmp_path):
+    out = tmp_path / "figures.csv"
+    assert main(["figures", "--format", "csv", "-o", str(out)]) == 0
+    assert out.read_text().startswith("claim,value,")
+    assert [p.name for p in tmp_path.iterdir()] == ["figures.csv"]
+
+
+def test_dump_formats_round_trip(tmp_path):
+    import pyoxigraph as ox
+
+    for ext, fmt in (("ttl", ox.RdfFormat.TURTLE), ("nq", ox.RdfFormat.N_QUADS), ("trig", ox.RdfFormat.TRIG),
+                     ("nt", ox.RdfFormat.N_TRIPLES), ("jsonld", ox.RdfFormat.JSON_LD)):
+        out = tmp_path / f"dump.{ext}"
+        assert main(["dump", "-o", str(out)]) == 0
+        items = list(ox.parse(path=str(out), format=fmt))
+        assert len(items) > 2000, ext
+
+
+def test_span_prints_the_selectors_used_in_data(capsys):
+    quote = "So far, only 387 children have been returned."
+    assert main(["span", str(SEED), quote, "--name", "span-387-returned",
+                 "--document", "kgr:doc-mindua-20265865"]) == 0
+    out = capsys.readouterr().out
+    data = (ROOT / "data" / "article-mindua-20265865.ttl").read_text()
+    assert out in data
+
+
+def test_span_quote_not_found_exit_2(capsys):
+    assert main(["span", str(SEED), "not in the article"]) == 2
+    assert "quote not found" in capsys.readouterr().err

@@ -1,0 +1,43 @@
+"""Settings: safe defaults, KG_* environment variables, clear errors for bad values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kg.errors import UsageError
+from kg.settings import Settings
+
+
+def test_safe_defaults():
+    s = Settings()
+    assert s.host == "127.0.0.1"
+    assert s.query_timeout_s == 10.0
+    assert s.max_rows > 0
+    assert s.service_allowlist == ()
+
+
+def test_environment_overrides():
+    s = Settings.from_env({"KG_QUERY_TIMEOUT_S": "2.5", "KG_MAX_ROWS": "7", "KG_PORT": "9000",
+                           "KG_ROOT": "/tmp", "KG_SERVICE_ALLOWLIST": "http://a/sparql,http://b/sparql"})
+    assert (s.query_timeout_s, s.max_rows, s.port, s.root) == (2.5, 7, 9000, Path("/tmp"))
+    assert s.service_allowlist == ("http://a/sparql", "http://b/sparql")
+
+
+def test_flags_override_environment_and_none_keeps_value():
+    s = Settings.from_env({"KG_MAX_ROWS": "7"}).replace(max_rows=None, port=1234)
+    assert (s.max_rows, s.port) == (7, 1234)
+
+
+@pytest.mark.parametrize(("name", "value"), [("KG_QUERY_TIMEOUT_S", "soon"), ("KG_QUERY_TIMEOUT_S", "0"),
+                                              ("KG_MAX_ROWS", "-1"), ("KG_PORT", "http")])
+def test_bad_values_name_the_variable(name, value):
+    with pytest.raises(UsageError, match=name):
+        Settings.from_env({name: value})
+
+
+def test_describe_lists_every_setting_with_help():
+    rows = Settings().describe()
+    assert {r["env"] for r in rows} >= {"KG_HOST", "KG_QUERY_TIMEOUT_S", "KG_MAX_ROWS"}
+    assert all(r["help"] for r in rows)

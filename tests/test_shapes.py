@@ -1,0 +1,70 @@
+"""The shapes reject broken data with messages a curator understands (and accept the valid fixture)."""
+
+from __future__ import annotations
+
+import pytest
+import rdflib
+
+from kg.validation import merged_graph, owl_inconsistencies, shacl
+
+from .conftest import FIXTURES, ROOT
+
+VALID = (FIXTURES / "claim_valid.ttl").read_text(encoding="utf-8")
+CONTEXT_FILES = [ROOT / "ontology" / "kg.ttl", ROOT / "data" / "sources.ttl", ROOT / "data" / "actors.ttl",
+                 ROOT / "data" / "indicators.ttl"]
+
+
+@pytest.fixture(scope="module")
+def context() -> rdflib.Graph:
+    return merged_graph(CONTEXT_FILES)
+
+
+def violations(context: rdflib.Graph, shapes_graph: rdflib.Graph, turtle: str) -> list[str]:
+    graph = rdflib.Graph()
+    graph += context
+    graph.parse(data=turtle, format="turtle")
+    return [r.message for r in shacl(graph, shapes_graph) if r.severity == "violation"]
+
+
+def test_valid_fixture_conforms(context, shapes_graph):
+    assert violations(context, shapes_graph, VALID) == []
+
+
+@pytest.mark.parametrize(("name", "old", "new", "expected"), [
+    ("claim without claimant or unattributed marker",
+     "    kg:attributedTo kgr:state-ua ;\n", "", "The claim names no claimant"),
+    ("qualifier outside the list",
+     "kg:qualifier kg:Exactly", "kg:qualifier kg:Roughly", "kg:qualifier must be exactly one of"),
+    ("value of the wrong datatype",
+     "kg:value 387 ;", 'kg:value "387" ;', "kg:value must be exactly one number"),
+    ("span that does not match the text",
+     "oa:end 959", "oa:end 958", "The quote does not match the source text"),
+    ("unattributed claim that names a claimant",
+     "kg:AttributionInferred", "kg:Unattributed", "marked kg:Unattributed but names a claimant"),
+    ("precision that does not fit the value",
+     "kg:precision kg:MonthPrecision", "kg:precision kg:DayPrecision", "does not fit the value"),
+    ("date with two values",
+     'kg:precision kg:MonthPrecision', 'time:inXSDgYear "2023"^^xsd:gYear ; kg:precision kg:MonthPrecision',
+     "needs exactly one value"),
+    ("bounds outside the date",
+     'kg:earliest "2023-11-01"', 'kg:earliest "2023-10-31"', "fall outside the date"),
+    ("external date without its source",
+     "kg:basis kg:Inferred", "kg:basis kg:External", "needs kg:basisSource"),
+])
+def test_broken_data_fails_with_a_clear_message(context, shapes_graph, name, old, new, expected):
+    assert old in VALID, name
+    messages = violations(context, shapes_graph, VALID.replace(old, new))
+    assert any(expected in m for m in messages), (name, messages)
+
+
+def test_span_message_shows_what_the_text_reads(context, shapes_graph):
+    messages = violations(context, shapes_graph, VALID.replace("oa:start 914", "oa:start 915"))
+    assert any('the text reads "o far, only 387 children have been returned."' in m for m in messages), messages
+
+
+def test_owl_reports_a_claim_attributed_to_a_facility():
+    graph = merged_graph(CONTEXT_FILES)
+    graph.parse(data=VALID.replace("kg:attributedTo kgr:state-ua", "kg:attributedTo kgr:facility-dubrava-centre"),
+                format="turtle")
+    errors = owl_inconsistencies(graph)
+    assert any("facility-dubrava-centre" in e and "isjoint" in e for e in errors), errors
