@@ -60,10 +60,7 @@ class KnowledgeGraph:
 
     @property
     def version(self) -> str:
-        digest = hashlib.sha256()
-        for src in sorted(self.sources, key=lambda s: s.graph):
-            digest.update(src.graph.encode() + b"\0" + src.sha256.encode() + b"\n")
-        return digest.hexdigest()
+        return version_of(self.sources)
 
     @property
     def graph_names(self) -> list[str]:
@@ -141,14 +138,38 @@ def _syntax_message(err: SyntaxError) -> str:
     return tail if sep and head.startswith("Parser error") else msg
 
 
+def resolve_paths(paths: Iterable[Path | str] | None, settings: Settings) -> list[Path]:
+    """The files to load: ``paths`` (folders expanded) or, when None, the ontology and the data."""
+    return default_paths(settings) if paths is None else _expand(Path(p) for p in paths)
+
+
+def source_files(paths: Iterable[Path | str] | None, settings: Settings) -> list[SourceFile]:
+    """The files :func:`load` would read, with their graph names and hashes, without parsing them."""
+    out = []
+    for path in resolve_paths(paths, settings):
+        data = read_bytes(path)
+        out.append(SourceFile(path=path, graph=graph_iri(path, settings), sha256=hashlib.sha256(data).hexdigest(),
+                              size=len(data)))
+    return out
+
+
+def version_of(sources: Iterable[SourceFile]) -> str:
+    """A hash of every file's graph name and content: changes exactly when the data changes."""
+    digest = hashlib.sha256()
+    for src in sorted(sources, key=lambda s: s.graph):
+        digest.update(src.graph.encode() + b"\0" + src.sha256.encode() + b"\n")
+    return digest.hexdigest()
+
+
 def load(paths: Iterable[Path | str] | None = None, *, settings: Settings | None = None) -> KnowledgeGraph:
-    """Load RDF files (default: ``ontology/`` and ``data/``) into a new in-memory store, one graph per file.
+    """Load RDF files (default: ``ontology/`` and ``data/``) into a new in-memory store, one graph per file
+    (a dataset file's named graphs keep their names).
 
     Raises :class:`InputError` for a missing or unreadable path and :class:`RdfSyntaxError` for a file that
     does not parse; nothing is half-loaded, the store is only returned once every file has been read.
     """
     settings = settings or Settings()
-    files = default_paths(settings) if paths is None else _expand(Path(p) for p in paths)
+    files = resolve_paths(paths, settings)
     store = ox.Store()
     kg = KnowledgeGraph(store=store, settings=settings)
     for path in files:
@@ -156,7 +177,12 @@ def load(paths: Iterable[Path | str] | None = None, *, settings: Settings | None
         name = graph_iri(path, settings)
         triples = parse_file(path, data)
         graph = ox.NamedNode(name)
-        store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+        # Quads of a dataset file (N-Quads, TriG) keep their own graph names; triples go to the file's graph.
+        store.extend(
+            t if isinstance(t, ox.Quad) and not isinstance(t.graph_name, ox.DefaultGraph)
+            else ox.Quad(t.subject, t.predicate, t.object, graph)
+            for t in triples
+        )
         kg.sources.append(SourceFile(path=path, graph=name, sha256=hashlib.sha256(data).hexdigest(),
                                      size=len(data)))
     return kg

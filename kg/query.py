@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -42,10 +42,13 @@ _SERVICE = re.compile(r"(?<![\w:?$])SERVICE\s+(SILENT\s+)?(<[^>]*>|[?$]\w+|[\w-]
 
 @dataclass
 class SelectResult:
-    """Rows of a SELECT query. ``truncated`` is True when the row cap cut the result short."""
+    """Rows of a SELECT query. ``truncated`` is True when the row cap cut the result short.
+
+    ``rows`` is a list, except for a streamed query without row cap (``max_rows=0, stream=True``), where it is
+    an iterator consumed once."""
 
     variables: list[str]
-    rows: list[tuple[Term | None, ...]]
+    rows: Sequence[tuple[Term | None, ...]] | Iterator[tuple[Term | None, ...]]
     truncated: bool = False
     form: QueryForm = "SELECT"
 
@@ -59,9 +62,10 @@ class AskResult:
 
 @dataclass
 class GraphResult:
-    """Triples of a CONSTRUCT or DESCRIBE query (duplicates removed, order kept)."""
+    """Triples of a CONSTRUCT or DESCRIBE query (duplicates removed, order kept; an iterator when streamed
+    without a cap, where duplicates are not removed)."""
 
-    triples: list[ox.Triple] = field(default_factory=list)
+    triples: Sequence[ox.Triple] | Iterator[ox.Triple] = field(default_factory=list)
     truncated: bool = False
     form: QueryForm = "CONSTRUCT"
 
@@ -116,6 +120,7 @@ def query(
     named_graph_uris: Sequence[str] = (),
     base_iri: str | None = None,
     service_allowlist: Sequence[str] | None = None,
+    stream: bool = False,
 ) -> QueryResult:
     """Evaluate one SPARQL 1.1 query.
 
@@ -126,7 +131,8 @@ def query(
     Raises :class:`QuerySyntaxError` (with the parser's message), :class:`UpdateRefused`,
     :class:`QueryRefused` (SERVICE) and :class:`QueryTimeout` when rows are still being produced after
     ``timeout_s`` (the server also enforces the limit on a query stuck before its first row, by running it in
-    a worker process it can stop).
+    a worker process it can stop). ``max_rows=0`` lifts the row cap; with ``stream=True`` as well, rows (or
+    triples) are produced lazily instead of being collected, so a large result is never held whole.
     """
     settings = kg.settings
     timeout_s = settings.query_timeout_s if timeout_s is None else timeout_s
@@ -150,7 +156,9 @@ def query(
     except (OSError, RuntimeError, ValueError) as err:
         raise QuerySyntaxError(f"query failed: {err}") from None
     try:
-        return _collect(raw, max_rows=max_rows, deadline=deadline, timeout_s=timeout_s)
+        if stream and max_rows == 0:
+            return _stream(raw, deadline=deadline, timeout_s=timeout_s)
+        return _collect(raw, max_rows=max_rows or 2**62, deadline=deadline, timeout_s=timeout_s)
     except (OSError, RuntimeError) as err:
         raise QuerySyntaxError(f"query evaluation failed: {err}") from None
 
@@ -179,7 +187,7 @@ def _collect(raw: object, *, max_rows: int, deadline: float, timeout_s: float) -
     triples: dict[ox.Triple, None] = {}
     truncated = False
     for triple in raw:  # type: ignore[attr-defined]
-        if len(triples) >= max_rows * 10:
+        if len(triples) >= max_rows:
             truncated = True
             break
         triples[triple] = None
@@ -187,3 +195,22 @@ def _collect(raw: object, *, max_rows: int, deadline: float, timeout_s: float) -
             _check_deadline(deadline, timeout_s)
     _check_deadline(deadline, timeout_s)
     return GraphResult(list(triples), truncated)
+
+
+def _stream(raw: object, *, deadline: float, timeout_s: float) -> QueryResult:
+    """Lazy results: the deadline is checked as rows are pulled."""
+    if isinstance(raw, ox.QueryBoolean):
+        return AskResult(bool(raw))
+
+    def checked(items: Iterable[object]) -> Iterator[object]:
+        for count, item in enumerate(items, 1):
+            if count % 1024 == 0:
+                _check_deadline(deadline, timeout_s)
+            yield item
+
+    if isinstance(raw, ox.QuerySolutions):
+        variables = [v.value for v in raw.variables]
+        width = range(len(variables))
+        rows = (tuple(s[i] for i in width) for s in checked(raw))  # type: ignore[index]
+        return SelectResult(variables, rows)
+    return GraphResult(checked(raw))  # type: ignore[arg-type]

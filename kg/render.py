@@ -10,14 +10,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
 from kg.errors import UsageError
 from kg.graph import OX_FORMATS
-from kg.query import AskResult, GraphResult, QueryResult, SelectResult, Term
+from kg.query import AskResult, GraphResult, QueryResult, Term
 from kg.vocab import PREFIXES
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -89,41 +89,53 @@ def _xml_term(term: Term) -> str:
 
 # --- SELECT / ASK -------------------------------------------------------------------------------------------
 
-def select_json(result: SelectResult) -> str:
-    rows = [
-        {var: json_term(term) for var, term in zip(result.variables, row, strict=True) if term is not None}
-        for row in result.rows
-    ]
-    return json.dumps({"head": {"vars": result.variables}, "results": {"bindings": rows}}, ensure_ascii=False)
+Row = tuple[Term | None, ...]
 
 
-def select_xml(result: SelectResult) -> str:
-    out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n<head>']
-    out.extend(f"<variable name={quoteattr(v)}/>" for v in result.variables)
-    out.append("</head>\n<results>")
-    for row in result.rows:
-        out.append("<result>")
-        out.extend(f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>"
-                   for v, t in zip(result.variables, row, strict=True) if t is not None)
-        out.append("</result>")
-    out.append("</results>\n</sparql>\n")
-    return "\n".join(out)
+def iter_select_json(variables: Sequence[str], rows: Iterable[Row]) -> Iterator[str]:
+    """SPARQL 1.1 Query Results JSON, one chunk per row (so large results stream)."""
+    yield json.dumps({"head": {"vars": list(variables)}})[:-1] + ', "results": {"bindings": ['
+    sep = ""
+    for row in rows:
+        binding = {v: json_term(t) for v, t in zip(variables, row, strict=True) if t is not None}
+        yield sep + json.dumps(binding, ensure_ascii=False)
+        sep = ", "
+    yield "]}}"
 
 
-def select_csv(result: SelectResult) -> str:
+def iter_select_xml(variables: Sequence[str], rows: Iterable[Row]) -> Iterator[str]:
+    yield '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n<head>\n'
+    yield "".join(f"<variable name={quoteattr(v)}/>\n" for v in variables) + "</head>\n<results>\n"
+    for row in rows:
+        yield "<result>" + "".join(
+            f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>"
+            for v, t in zip(variables, row, strict=True) if t is not None) + "</result>\n"
+    yield "</results>\n</sparql>\n"
+
+
+def iter_select_csv(variables: Sequence[str], rows: Iterable[Row]) -> Iterator[str]:
     """SPARQL 1.1 CSV: header of variable names, plain values, CRLF line ends (RFC 4180)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(result.variables)
-    writer.writerows([plain(t) for t in row] for row in result.rows)
-    return buf.getvalue()
+    writer.writerow(variables)
+    for row in rows:
+        writer.writerow([plain(t) for t in row])
+        if buf.tell() > 8192:
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue()
 
 
-def select_tsv(result: SelectResult) -> str:
+def iter_select_tsv(variables: Sequence[str], rows: Iterable[Row]) -> Iterator[str]:
     """SPARQL 1.1 TSV: ``?var`` header, terms in Turtle syntax, tab separated."""
-    lines = ["\t".join(f"?{v}" for v in result.variables)]
-    lines.extend("\t".join(_tsv_term(t) for t in row) for row in result.rows)
-    return "\n".join(lines) + "\n"
+    yield "\t".join(f"?{v}" for v in variables) + "\n"
+    for row in rows:
+        yield "\t".join(_tsv_term(t) for t in row) + "\n"
+
+
+SELECT_RENDERERS = {"json": iter_select_json, "xml": iter_select_xml, "csv": iter_select_csv,
+                    "tsv": iter_select_tsv}
 
 
 def ask_text(result: AskResult, fmt: str) -> str:
@@ -171,6 +183,21 @@ def records(rows: Sequence[dict[str, str]], columns: Sequence[str], fmt: str) ->
 
 # --- graphs -------------------------------------------------------------------------------------------------
 
+def iter_graph(triples: Iterable[ox.Triple], fmt: str, *, batch: int = 2000) -> Iterator[bytes]:
+    """Triples serialised in batches (line-based formats stream; others are written whole)."""
+    if fmt not in {"ntriples", "nquads"}:
+        yield graph_bytes(triples, fmt)
+        return
+    chunk: list[ox.Triple] = []
+    for triple in triples:
+        chunk.append(triple)
+        if len(chunk) >= batch:
+            yield graph_bytes(chunk, fmt)
+            chunk = []
+    if chunk:
+        yield graph_bytes(chunk, fmt)
+
+
 def graph_bytes(triples: Iterable[ox.Triple], fmt: str) -> bytes:
     """Triples serialised as one of :data:`GRAPH_FORMATS` (dataset formats put them in the default graph)."""
     if fmt not in OX_FORMATS:
@@ -195,9 +222,8 @@ def result_text(result: QueryResult, fmt: str) -> str:
         if fmt not in GRAPH_FORMATS:
             raise UsageError(f"format {fmt!r} does not fit a graph result; choose one of: {', '.join(GRAPH_FORMATS)}")
         return graph_bytes(result.triples, fmt).decode("utf-8")
-    renderers = {"json": select_json, "xml": select_xml, "csv": select_csv, "tsv": select_tsv}
     if fmt == "table":
         return table(result.variables, ([plain(t) for t in row] for row in result.rows))
-    if fmt not in renderers:
+    if fmt not in SELECT_RENDERERS:
         raise UsageError(f"format {fmt!r} does not fit a SELECT result; choose one of: {', '.join(SELECT_FORMATS)}")
-    return renderers[fmt](result)
+    return "".join(SELECT_RENDERERS[fmt](result.variables, result.rows))

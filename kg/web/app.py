@@ -1,0 +1,136 @@
+"""The application factory: ``create_app(settings, data=None) -> FastAPI``.
+
+The graph is loaded in the lifespan (into the worker pool) and the per-version views are prepared there.
+Errors are mapped to the one JSON error body ``{"error": ..., "status": ...}`` in exactly one place
+(:func:`_install_error_handlers`); handlers raise typed errors and never build error responses themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kg import __version__
+from kg.errors import KgError, PayloadTooLarge
+from kg.settings import Settings
+from kg.web.state import ServerState
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def error_response(status: int, message: str, **details: Any) -> JSONResponse:
+    body = {"error": message, "status": status}
+    body.update({k: v for k, v in details.items() if v is not None})
+    return JSONResponse(body, status_code=status)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(KgError)
+    async def kg_error(_request: Request, err: KgError) -> JSONResponse:
+        return JSONResponse(err.to_json(), status_code=err.http_status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, err: StarletteHTTPException) -> JSONResponse:
+        message = err.detail if isinstance(err.detail, str) else "request failed"
+        response = error_response(err.status_code, message)
+        if err.headers:
+            response.headers.update(err.headers)
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, err: RequestValidationError) -> JSONResponse:
+        first = err.errors()[0] if err.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return error_response(400, f"invalid request: {where}: {first.get('msg', 'bad value')}")
+
+
+class BodyLimit:
+    """Refuse request bodies larger than ``KG_MAX_BODY_BYTES`` with 413, before they are read whole."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        too_large = PayloadTooLarge(
+            f"request body exceeds KG_MAX_BODY_BYTES={self.max_bytes}", setting="KG_MAX_BODY_BYTES")
+        for name, value in scope.get("headers", []):
+            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+                await JSONResponse(too_large.to_json(), status_code=413)(scope, receive, send)
+                return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise too_large
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except PayloadTooLarge:
+            if not started:
+                await JSONResponse(too_large.to_json(), status_code=413)(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None, *, data: Sequence[Path | str] | None = None) -> FastAPI:
+    """The web application serving the graph read-only. ``data`` replaces the default files (ontology and
+    ``data/``); each file becomes a named graph and queries see their union."""
+    from kg.web import dumps, pages, sparql, void
+
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = ServerState(settings, [Path(p) for p in data] if data is not None else None)
+        app.state.kg = state
+        try:
+            await state.start()
+            yield
+        finally:
+            await state.close()
+
+    app = FastAPI(
+        title="Ukrainian children deportation claims: SPARQL endpoint",
+        version=__version__,
+        description="Read-only SPARQL 1.1 endpoint, dumps and dereferenceable entity IRIs of a knowledge graph "
+                    "of attributed claims about the deportation of Ukrainian children.",
+        lifespan=lifespan,
+        docs_url=None,  # FastAPI's docs pages load their scripts from a CDN; the OpenAPI JSON is enough
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    _install_error_handlers(app)
+    app.add_middleware(
+        CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
+        allow_headers=["*"], expose_headers=["ETag", "Last-Modified", "KG-Truncated", "Content-Type"],
+    )
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.include_router(sparql.router)
+    app.include_router(dumps.router)
+    app.include_router(void.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

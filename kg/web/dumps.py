@@ -1,0 +1,90 @@
+"""Dumps of the whole graph at ``/dump`` (by ``Accept``) and ``/dump.<ext>``, prepared once per data version.
+
+Each dump is written to disk by a worker the first time it is asked for, with a gzip copy; responses carry
+``ETag`` (data version and format) and ``Last-Modified`` (the newest source file) and answer conditional
+requests with 304. A client that accepts gzip gets the compressed file with ``Content-Encoding: gzip``.
+"""
+
+from __future__ import annotations
+
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, Response
+
+from kg.errors import NotFound
+from kg.formats import BY_EXTENSION, BY_NAME, Format, negotiate
+from kg.pool import Task
+from kg.web.common import state_of
+from kg.web.state import ServerState
+
+router = APIRouter(tags=["Dumps"])
+
+DUMP_FORMATS: tuple[Format, ...] = tuple(BY_NAME[n] for n in ("turtle", "ntriples", "nquads", "trig", "jsonld"))
+
+
+def _accepts_gzip(request: Request) -> bool:
+    for part in request.headers.get("accept-encoding", "").split(","):
+        name, _, params = part.strip().partition(";")
+        if name.strip().lower() in ("gzip", "*") and "q=0" not in params.replace(" ", "").replace("q=0.", "q=x"):
+            return True
+    return False
+
+
+def _not_modified(request: Request, etag: str, state: ServerState) -> bool:
+    """RFC 9110 §13.1: If-None-Match wins over If-Modified-Since."""
+    inm = request.headers.get("if-none-match")
+    if inm is not None:
+        tags = [t.strip() for t in inm.split(",")]
+        return "*" in tags or etag in tags or f"W/{etag}" in tags
+    ims = request.headers.get("if-modified-since")
+    if ims:
+        try:
+            return state.last_modified <= parsedate_to_datetime(ims)
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+async def _dump_file(state: ServerState, fmt: Format) -> Path:
+    assert state.dump_dir is not None
+    path = state.dump_dir / f"dump-{state.version[:16]}.{fmt.extension}"
+    if not (path.exists() and path.with_name(path.name + ".gz").exists()):
+        async with state.lock(f"dump-{fmt.name}"):
+            if not path.exists():
+                assert state.pool is not None
+                await state.pool.call(Task("dump", {"path": str(path), "format": fmt.name}),
+                                      timeout=max(3600.0, state.settings.query_timeout_s))
+    return path
+
+
+async def _serve(request: Request, fmt: Format) -> Response:
+    state = state_of(request)
+    gz = _accepts_gzip(request)
+    etag = f'"{state.version[:16]}-{fmt.extension}{"-gz" if gz else ""}"'
+    headers = {"ETag": etag, "Last-Modified": state.http_last_modified, "Vary": "Accept, Accept-Encoding",
+               "Cache-Control": "public, max-age=0, must-revalidate"}
+    if _not_modified(request, etag, state):
+        return Response(status_code=304, headers=headers)
+    path = await _dump_file(state, fmt)
+    media = f"{fmt.media_type}; charset=utf-8"
+    filename = f"ua-children-kg.{fmt.extension}"
+    if gz:
+        headers["Content-Encoding"] = "gzip"
+        path = path.with_name(path.name + ".gz")
+    headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return FileResponse(path, media_type=media, headers=headers)
+
+
+@router.get("/dump", summary="The whole graph, format by Accept (Turtle, N-Triples, N-Quads, TriG, JSON-LD)")
+async def dump_negotiated(request: Request) -> Response:
+    return await _serve(request, negotiate(request.headers.get("accept"), DUMP_FORMATS))
+
+
+@router.get("/dump.{extension}", summary="The whole graph in the format of the extension (ttl, nt, nq, trig, jsonld)")
+async def dump_by_extension(request: Request, extension: str) -> Response:
+    fmt = BY_EXTENSION.get(extension)
+    if fmt is None or fmt not in DUMP_FORMATS:
+        raise NotFound(f"no dump as .{extension}; available: " + ", ".join(f".{f.extension}" for f in DUMP_FORMATS))
+    return await _serve(request, fmt)

@@ -1,0 +1,219 @@
+"""HTML pages and dereferenceable IRIs: the query page, the figures view, entity pages and the ontology.
+
+Every page is rendered on the server from a Jinja template and works without JavaScript; CSS is served from
+the package, never from a CDN. Entity IRIs minted under the base (``<base>id/<name>``) resolve at
+``/id/<name>`` with content negotiation (HTML, Turtle, JSON-LD, N-Triples), or by extension
+(``/id/<name>.ttl``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from kg import __version__
+from kg.errors import NotFound
+from kg.figures import COLUMNS
+from kg.formats import BY_EXTENSION, BY_NAME, Format, negotiate
+from kg.pool import Answer, Task
+from kg.query import query_form
+from kg.settings import ONTOLOGY_NS
+from kg.vocab import PREFIXES
+from kg.web.common import local_path, state_of
+from kg.web.state import ServerState
+
+router = APIRouter()
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+ENTITY_FORMATS: tuple[Format, ...] = tuple(BY_NAME[n] for n in ("html", "turtle", "jsonld", "ntriples"))
+ONTOLOGY_FORMATS: tuple[Format, ...] = tuple(BY_NAME[n] for n in ("html", "turtle", "ntriples", "jsonld"))
+PAGE_ROWS = 1000
+
+
+def example_queries() -> list[tuple[str, str]]:
+    """``(name, text)`` of every bundled ``kg/queries/*.rq``, figures first."""
+    files = sorted(p for p in resources.files("kg.queries").iterdir() if p.name.endswith(".rq"))
+    items = [(p.name[:-3], p.read_text(encoding="utf-8")) for p in files]
+    return sorted(items, key=lambda item: (item[0] != "figures", item[0]))
+
+
+def _short(iri: str) -> str:
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns) and len(iri) > len(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    return iri
+
+
+def _context(request: Request, **extra: Any) -> dict[str, Any]:
+    state = state_of(request)
+    base = state.settings.base_iri
+
+    def href(iri: str) -> str:
+        return local_path(iri, base) or iri
+
+    return {"request": request, "version": __version__, "data_version": state.version[:12], "short": _short,
+            "href": href, **extra}
+
+
+async def _run_select(state: ServerState, text: str) -> dict[str, Any]:
+    """A SELECT/ASK through the pool, parsed from SPARQL JSON (for pages)."""
+    assert state.pool is not None
+    answer = await state.pool.run(Task("query", {"sparql": text, "result_format": "json",
+                                                 "graph_format": "turtle", "max_rows": PAGE_ROWS}))
+    assert isinstance(answer, Answer)
+    body = b"".join([c async for c in answer.chunks])
+    data = json.loads(body)
+    data["truncated"] = answer.meta.get("truncated", False)
+    return data
+
+
+@router.get("/", response_class=HTMLResponse, tags=["Pages"],
+            summary="The query page: a SPARQL form; with ?query= it shows the results below the form")
+async def query_page(request: Request, query: str | None = None) -> HTMLResponse:
+    state = state_of(request)
+    examples = example_queries()
+    text = query if query is not None else examples[0][1]
+    result: dict[str, Any] | None = None
+    graph_text: str | None = None
+    if query:
+        if query_form(query) in ("CONSTRUCT", "DESCRIBE"):
+            assert state.pool is not None
+            answer = await state.pool.run(Task("query", {"sparql": query, "result_format": "json",
+                                                         "graph_format": "turtle", "max_rows": PAGE_ROWS}))
+            assert isinstance(answer, Answer)
+            graph_text = b"".join([c async for c in answer.chunks]).decode("utf-8")
+        else:
+            result = await _run_select(state, query)
+    return templates.TemplateResponse(request, "query.html", _context(
+        request, query=text, examples=examples, result=result, graph_text=graph_text, ran=bool(query),
+        page_rows=PAGE_ROWS))
+
+
+@router.get("/figures", response_class=HTMLResponse, tags=["Pages"],
+            summary="Who attributed which figure, when: the headline table (prepared once per data version)")
+async def figures_page(request: Request) -> Response:
+    state = state_of(request)
+    assert state.figures is not None
+    fmt = negotiate(request.headers.get("accept"), (BY_NAME["html"], BY_NAME["csv"], BY_NAME["json"]))
+    if fmt.name != "html":
+        return await figures_data(request, fmt.extension if fmt.name == "csv" else "json")
+    return templates.TemplateResponse(request, "figures.html", _context(
+        request, rows=state.figures.rows, columns=COLUMNS))
+
+
+@router.get("/figures.{extension}", tags=["Pages"],
+            summary="The figures as CSV (the `kg figures --format csv` header) or JSON records")
+async def figures_data(request: Request, extension: str) -> Response:
+    state = state_of(request)
+    assert state.figures is not None
+    headers = {"ETag": f'"{state.version[:16]}-figures-{extension}"', "Last-Modified": state.http_last_modified}
+    if extension == "csv":
+        return Response(state.figures.csv, media_type="text/csv; charset=utf-8", headers=headers)
+    if extension == "json":
+        return Response(state.figures.json, media_type="application/json", headers=headers)
+    raise NotFound(f"no figures as .{extension}; available: .csv, .json")
+
+
+def _split_extension(name: str, formats: tuple[Format, ...]) -> tuple[str, Format | None]:
+    stem, dot, ext = name.rpartition(".")
+    if dot and ext in BY_EXTENSION and BY_EXTENSION[ext] in formats:
+        return stem, BY_EXTENSION[ext]
+    return name, None
+
+
+@router.get("/id/{name:path}", tags=["Linked data"],
+            summary="Dereference an entity IRI (<base>id/<name>): HTML, Turtle, JSON-LD or N-Triples")
+async def entity(request: Request, name: str) -> Response:
+    state = state_of(request)
+    assert state.pool is not None
+    local, fmt = _split_extension(name, ENTITY_FORMATS)
+    fmt = fmt or negotiate(request.headers.get("accept"), ENTITY_FORMATS)
+    iri = state.settings.base_iri + "id/" + local
+    headers = {"Vary": "Accept", "Link": f'<{iri}>; rel="canonical"'}
+    if fmt.name == "html":
+        view = await state.pool.call(Task("entity", {"iri": iri}))
+        if view is None:
+            raise NotFound(f"nothing is known about {iri}")
+        return templates.TemplateResponse(request, "entity.html", _context(request, view=view), headers=headers)
+    answer = await state.pool.run(Task("describe", {"iri": iri, "graph_format": fmt.name}))
+    if answer is None:
+        raise NotFound(f"nothing is known about {iri}")
+    body = b"".join([c async for c in answer.chunks])
+    return Response(body, media_type=f"{fmt.media_type}; charset=utf-8", headers=headers)
+
+
+async def _ontology_html(state: ServerState) -> str:
+    """Documentation generated by pyLODE (3.3.x: later releases fail to import), once per data version."""
+    if "ontology-html" not in state.cache:
+        async with state.lock("ontology-html"):
+            if "ontology-html" not in state.cache:
+                path = state.settings.ontology_dir / "kg.ttl"
+
+                def make() -> str:
+                    from pylode import OntPub
+
+                    return OntPub(str(path)).make_html()
+
+                state.cache["ontology-html"] = await asyncio.to_thread(make)
+    return state.cache["ontology-html"]
+
+
+@router.get("/ontology", tags=["Linked data"],
+            summary="The ontology (its IRI): HTML documentation, Turtle, N-Triples or JSON-LD")
+async def ontology(request: Request) -> Response:
+    return await _ontology(request, negotiate(request.headers.get("accept"), ONTOLOGY_FORMATS))
+
+
+@router.get("/ontology.{extension}", tags=["Linked data"], summary="The ontology in the format of the extension")
+async def ontology_by_extension(request: Request, extension: str) -> Response:
+    fmt = BY_EXTENSION.get(extension)
+    if fmt is None or fmt not in ONTOLOGY_FORMATS:
+        raise NotFound(f"no ontology as .{extension}; available: .html, .ttl, .nt, .jsonld")
+    return await _ontology(request, fmt)
+
+
+@router.get("/ontology/{version}", tags=["Linked data"], summary="A version IRI of the ontology")
+async def ontology_version(request: Request, version: str) -> Response:
+    if version != __version__ and version != "0.1.0":
+        raise NotFound(f"no ontology version {version}")
+    return await ontology(request)
+
+
+async def _ontology(request: Request, fmt: Format) -> Response:
+    state = state_of(request)
+    headers = {"Vary": "Accept", "Link": f'<{ONTOLOGY_NS[:-1]}>; rel="canonical"'}
+    if fmt.name == "html":
+        return HTMLResponse(await _ontology_html(state), headers=headers)
+    answer = await state.pool.run(Task("query", {  # type: ignore[union-attr]
+        "sparql": "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRENDS(STR(?g), '/ontology/kg.ttl')) }",
+        "result_format": "json", "graph_format": fmt.name, "max_rows": 0}))
+    body = b"".join([c async for c in answer.chunks])
+    return Response(body, media_type=f"{fmt.media_type}; charset=utf-8", headers=headers)
+
+
+@router.get("/queries/{name}.rq", response_class=PlainTextResponse, tags=["Pages"],
+            summary="A bundled example query (the figures query among them)")
+async def bundled_query(name: str) -> PlainTextResponse:
+    for query_name, text in example_queries():
+        if query_name == name:
+            return PlainTextResponse(text, media_type="application/sparql-query")
+    raise NotFound(f"no bundled query {name}.rq")
+
+
+@router.get("/-/settings.json", tags=["Service"], summary="The server's settings and their meaning")
+async def settings_json(request: Request) -> list[dict[str, Any]]:
+    return [s for s in state_of(request).settings.describe() if s["name"] != "root"]
+
+
+@router.get("/-/version.json", tags=["Service"], summary="Software version and data version")
+async def version_json(request: Request) -> dict[str, Any]:
+    state = state_of(request)
+    return {"version": __version__, "data_version": state.version,
+            "graphs": [{"name": s.graph, "sha256": s.sha256, "bytes": s.size} for s in state.sources]}

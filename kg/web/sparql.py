@@ -1,0 +1,167 @@
+"""The SPARQL 1.1 Protocol query operation at ``/sparql`` (read-only).
+
+GET ``?query=``, POST form-encoded, POST ``application/sparql-query``; ``default-graph-uri`` and
+``named-graph-uri`` select graphs of the dataset (never fetched); results by ``Accept`` (q-values) or a
+``format`` parameter, 406 when nothing fits. Updates are refused with 403. GET without a query answers the
+SPARQL 1.1 Service Description.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
+
+from kg.errors import NotAcceptable, UnsupportedMediaType, UpdateRefused, UsageError
+from kg.formats import Format, by_name, formats_for, negotiate
+from kg.pool import Answer, Task
+from kg.query import query_form
+from kg.web.common import GRAPH_RESULT_FORMATS, graph_response, state_of
+from kg.web.void import service_description
+
+router = APIRouter(tags=["SPARQL"])
+
+RESULT_FORMATS = formats_for("results")
+
+_PARAMS = {
+    "query": "SPARQL query text (exactly one)",
+    "default-graph-uri": "a named graph to use as (part of) the default graph; repeatable",
+    "named-graph-uri": "a named graph to make available to GRAPH; repeatable",
+    "format": "result format overriding Accept: json, xml, csv, tsv, turtle, ntriples, nquads, trig, jsonld, rdfxml",
+}
+_OPENAPI_GET = {"parameters": [
+    {"name": n, "in": "query", "required": False, "schema": {"type": "string"}, "description": d}
+    for n, d in _PARAMS.items()]}
+_OPENAPI_POST = {
+    "parameters": _OPENAPI_GET["parameters"][1:],
+    "requestBody": {"content": {
+        "application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {
+            n: {"type": "string", "description": d} for n, d in _PARAMS.items()}}},
+        "application/sparql-query": {"schema": {"type": "string"}},
+    }},
+}
+
+
+@dataclass
+class ProtocolRequest:
+    """The parts of a query request, whatever way it arrived."""
+
+    queries: list[str] = field(default_factory=list)
+    updates: list[str] = field(default_factory=list)
+    default_graph_uris: list[str] = field(default_factory=list)
+    named_graph_uris: list[str] = field(default_factory=list)
+    formats: list[str] = field(default_factory=list)
+
+    def add(self, pairs: list[tuple[str, str]]) -> None:
+        for key, value in pairs:
+            target = {"query": self.queries, "update": self.updates, "default-graph-uri": self.default_graph_uris,
+                      "named-graph-uri": self.named_graph_uris, "format": self.formats,
+                      "using-graph-uri": self.updates, "using-named-graph-uri": self.updates}.get(key)
+            if target is not None:
+                target.append(value)
+
+
+def _media_type(request: Request) -> tuple[str, str | None]:
+    raw = request.headers.get("content-type", "")
+    parts = [p.strip() for p in raw.split(";")]
+    charset = None
+    for param in parts[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            charset = value.strip().strip('"').lower()
+    return parts[0].lower(), charset
+
+
+def _decode(body: bytes, charset: str | None) -> str:
+    if charset not in (None, "utf-8", "utf8"):
+        raise UnsupportedMediaType(f"charset {charset} is not supported; send UTF-8 (SPARQL 1.1 Protocol §2.1.3)")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise UsageError(f"request body is not valid UTF-8 (byte {err.start})") from None
+
+
+async def _parse(request: Request) -> ProtocolRequest:
+    parsed = ProtocolRequest()
+    parsed.add(list(request.query_params.multi_items()))
+    if request.method != "POST":
+        return parsed
+    media, charset = _media_type(request)
+    body = await request.body()
+    if media == "application/x-www-form-urlencoded":
+        try:
+            pairs = parse_qsl(_decode(body, charset), keep_blank_values=True, strict_parsing=False,
+                              encoding="utf-8", errors="strict")
+        except UnicodeDecodeError:
+            raise UsageError("form body is not valid UTF-8 after percent-decoding") from None
+        parsed.add(pairs)
+    elif media == "application/sparql-query":
+        parsed.queries.append(_decode(body, charset))
+    elif media == "application/sparql-update":
+        raise UpdateRefused("SPARQL Update is not allowed: this endpoint is read-only")
+    else:
+        shown = media or "none"
+        raise UnsupportedMediaType(
+            f"unsupported Content-Type {shown}: send application/x-www-form-urlencoded or application/sparql-query")
+    return parsed
+
+
+def _choose_format(request: Request, explicit: list[str], candidates: tuple[Format, ...]) -> Format:
+    if len(explicit) > 1:
+        raise UsageError("the format parameter may be given once")
+    if explicit:
+        fmt = by_name(explicit[0])
+        if fmt not in candidates:
+            offered = ", ".join(f.name for f in candidates)
+            raise NotAcceptable(f"format {fmt.name} does not fit this query; choose one of: {offered}")
+        return fmt
+    return negotiate(request.headers.get("accept"), candidates)
+
+
+async def _answer(request: Request) -> Response:
+    state = state_of(request)
+    parsed = await _parse(request)
+    if parsed.updates:
+        raise UpdateRefused("SPARQL Update is not allowed: this endpoint is read-only")
+    if len(parsed.queries) > 1:
+        raise UsageError("more than one query parameter; send exactly one (SPARQL 1.1 Protocol §2.1)")
+    if not parsed.queries:
+        if request.method == "POST":
+            raise UsageError("missing query parameter")
+        accept = request.headers.get("accept", "")
+        if "text/html" in accept and not parsed.formats:
+            return RedirectResponse("/", status_code=303)
+        fmt = _choose_format(request, parsed.formats, GRAPH_RESULT_FORMATS)
+        return graph_response(service_description(request, state), fmt)
+    text = parsed.queries[0]
+    form = query_form(text)
+    candidates = GRAPH_RESULT_FORMATS if form in ("CONSTRUCT", "DESCRIBE") else RESULT_FORMATS
+    fmt = _choose_format(request, parsed.formats, candidates)
+    graph_fmt = fmt if fmt in GRAPH_RESULT_FORMATS else GRAPH_RESULT_FORMATS[0]
+    result_fmt = fmt if fmt in RESULT_FORMATS else RESULT_FORMATS[0]
+    assert state.pool is not None
+    answer = await state.pool.run(Task("query", {
+        "sparql": text, "result_format": result_fmt.name, "graph_format": graph_fmt.name,
+        "default_graph_uris": parsed.default_graph_uris, "named_graph_uris": parsed.named_graph_uris,
+        "base_iri": str(request.url_for("sparql_get")),
+    }))
+    assert isinstance(answer, Answer)
+    used = by_name(answer.meta["format"])
+    headers = {"Vary": "Accept"}
+    if answer.meta.get("truncated"):
+        headers["KG-Truncated"] = f"true; KG_MAX_ROWS={state.settings.max_rows}"
+    return StreamingResponse(answer.chunks, media_type=f"{used.media_type}; charset=utf-8", headers=headers)
+
+
+@router.get("/sparql", name="sparql_get", openapi_extra=_OPENAPI_GET,
+            summary="SPARQL query (GET), or the service description when no query is given")
+async def sparql_get(request: Request) -> Response:
+    return await _answer(request)
+
+
+@router.post("/sparql", name="sparql_post", openapi_extra=_OPENAPI_POST,
+             summary="SPARQL query (POST form-encoded or application/sparql-query)")
+async def sparql_post(request: Request) -> Response:
+    return await _answer(request)
