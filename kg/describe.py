@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from kg.graph import KnowledgeGraph
-from kg.vocab import KG, RDF, RDFS, SKOS
+from kg.vocab import KG, OA, RDF, RDFS, SKOS
 
 _LABEL_PROPS = (ox.NamedNode(RDFS + "label"), ox.NamedNode(SKOS + "prefLabel"))
 _TYPE = ox.NamedNode(RDF + "type")
@@ -56,6 +56,18 @@ def label(kg: KnowledgeGraph, term: ox.NamedNode | ox.BlankNode | ox.Literal) ->
     return best
 
 
+_SELECTOR = ox.NamedNode(OA + "hasSelector")
+_EXACT = ox.NamedNode(OA + "exact")
+
+
+def quote(kg: KnowledgeGraph, node: ox.NamedNode) -> str | None:
+    """The exact quote of a text span (its oa:TextQuoteSelector), or None for other nodes."""
+    for sel in kg.store.quads_for_pattern(node, _SELECTOR, None, None):
+        for exact in kg.store.quads_for_pattern(sel.object, _EXACT, None, None):  # type: ignore[arg-type]
+            return exact.object.value
+    return None
+
+
 @dataclass
 class Statement:
     """One property/value of an entity (or of a blank node under it), ready to render."""
@@ -67,6 +79,7 @@ class Statement:
     value_label: str | None = None
     datatype: str | None = None
     language: str | None = None
+    quote: str | None = None  # when the value is a text span: its exact quote
     children: list[Statement] = field(default_factory=list)
 
 
@@ -88,7 +101,7 @@ def _statements(kg: KnowledgeGraph, node: ox.NamedNode | ox.BlankNode, depth: in
         st = Statement(predicate=quad.predicate.value, predicate_label=label(kg, quad.predicate),
                        value=obj.value if not isinstance(obj, ox.Triple) else str(obj), value_kind="literal")
         if isinstance(obj, ox.NamedNode):
-            st.value_kind, st.value_label = "iri", label(kg, obj)
+            st.value_kind, st.value_label, st.quote = "iri", label(kg, obj), quote(kg, obj)
         elif isinstance(obj, ox.BlankNode):
             st.value_kind = "bnode"
             if depth < 6:

@@ -1,0 +1,326 @@
+"""``kg fmt``: rewrite Turtle files in one canonical layout.
+
+The layout: a prefix block (``@prefix`` lines sorted by name, only the prefixes used); subjects grouped (every
+triple of a subject in one block) and sorted (IRIs by their written form, then blank nodes); predicates in a fixed
+order (``a`` first, then ``rdfs:label``, then the others by their written form); objects sorted; blank nodes that
+are used once written inline as ``[ ... ]`` (nested), RDF lists as ``( ... )``; literals kept exact (short
+strings escaped per Turtle §6.4, strings with line breaks as triple-quoted strings, numbers and booleans bare
+when their lexical form allows).
+
+Comments: the file's header (comment lines before the first statement) is kept, and so are the comment lines
+before a subject block. A comment block followed by a blank line is a *section* heading: subjects are sorted
+within their section and sections keep their order, so a curated file keeps its structure. A comment block
+directly above a statement (no blank line) moves with that subject. Comments inside a statement, at the end of a
+line, and ``@base`` are dropped (IRIs are written absolute). The result parses to an isomorphic graph (tested).
+
+``format_file`` writes atomically (a temporary file in the same folder, then ``os.replace``) and never touches a
+file that does not parse; ``fmt_paths`` reports such a file as a ``syntax`` finding.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.errors import InputError
+from kg.turtle import RDF, RDF_FIRST, RDF_NIL, RDF_REST, RDF_TYPE, XSD, Document, Term, is_local_name, parse_turtle
+
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+_BARE = {
+    XSD + "integer": re.compile(r"[+-]?[0-9]+"),
+    XSD + "decimal": re.compile(r"[+-]?[0-9]*\.[0-9]+"),
+    XSD + "double": re.compile(r"[+-]?(?:[0-9]+\.[0-9]*|\.?[0-9]+)[eE][+-]?[0-9]+"),
+    XSD + "boolean": re.compile(r"true|false"),
+}
+_SHORT_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+
+
+def _escape_control(ch: str) -> str:
+    return f"\\u{ord(ch):04X}"
+
+
+def quote(value: str) -> str:
+    """A Turtle string literal for ``value``: short form, or triple-quoted when it holds a line break."""
+    if "\n" not in value:
+        return '"' + "".join(_SHORT_ESCAPES.get(c) or (_escape_control(c) if c < " " or c == "\x7f" else c)
+                             for c in value) + '"'
+    out = []
+    for i, c in enumerate(value):
+        if c == "\\":
+            out.append("\\\\")
+        elif c == '"' and (i + 1 == len(value) or value[i + 1] == '"'):
+            # A quote at the end, or before another quote, would merge into the closing """.
+            out.append('\\"')
+        elif c == "\r":
+            out.append("\\r")
+        elif (c < " " and c not in "\n\t") or c == "\x7f":
+            out.append(_escape_control(c))
+        else:
+            out.append(c)
+    return '"""' + "".join(out) + '"""'
+
+
+class Writer:
+    """Renders terms and subject blocks of one graph with one prefix table."""
+
+    def __init__(self, triples: Iterable[ox.Triple], prefixes: Mapping[str, str]) -> None:
+        self.prefixes = dict(prefixes)
+        self.used: set[str] = set()
+        self.index: dict[Term, dict[ox.NamedNode, set[Term]]] = defaultdict(lambda: defaultdict(set))
+        self.refs: dict[ox.BlankNode, int] = defaultdict(int)
+        for t in set(triples):
+            self.index[t.subject][t.predicate].add(t.object)
+            if isinstance(t.object, ox.BlankNode):
+                self.refs[t.object] += 1
+        self.labels: dict[ox.BlankNode, str] = {}
+        self._choose_labels()
+
+    # --- which blank nodes are inline, which need a label ---
+
+    def inline(self, node: Term) -> bool:
+        return isinstance(node, ox.BlankNode) and self.refs.get(node, 0) == 1 and node not in self.labels
+
+    def _choose_labels(self) -> None:
+        """Label blank nodes used more than once, and one node of every cycle no root reaches."""
+        for node in sorted((b for b, n in self.refs.items() if n > 1), key=lambda b: b.value):
+            self.labels[node] = f"b{len(self.labels) + 1}"
+        while True:
+            seen: set[Term] = set()
+            stack = [s for s in self.index if not self.inline(s)]
+            while stack:
+                node = stack.pop()
+                for objs in self.index.get(node, {}).values():
+                    for o in objs:
+                        if self.inline(o) and o not in seen:
+                            seen.add(o)
+                            stack.append(o)
+            orphans = sorted((s for s in self.index if self.inline(s) and s not in seen), key=lambda b: b.value)
+            if not orphans:
+                return
+            self.labels[orphans[0]] = f"b{len(self.labels) + 1}"  # type: ignore[index]
+
+    def roots(self) -> list[Term]:
+        """Subjects written as top-level blocks: every subject that is not an inline blank node."""
+        return [s for s in self.index if not self.inline(s)]
+
+    # --- terms ---
+
+    def iri(self, node: ox.NamedNode, *, predicate: bool = False) -> str:
+        if predicate and node == RDF_TYPE:
+            return "a"
+        value = node.value
+        best: tuple[int, str] | None = None
+        for name, ns in self.prefixes.items():
+            if value.startswith(ns) and (value == ns or is_local_name(value[len(ns):])):
+                key = (-len(ns), name)
+                if best is None or key < best:
+                    best = key
+        if best is None:
+            return f"<{value}>"
+        name = best[1]
+        self.used.add(name)
+        return f"{name}:{value[len(self.prefixes[name]):]}"
+
+    def literal(self, lit: ox.Literal) -> str:
+        if lit.language:
+            return quote(lit.value) + "@" + lit.language
+        dt = lit.datatype.value
+        if dt == XSD + "string":
+            return quote(lit.value)
+        bare = _BARE.get(dt)
+        if bare is not None and bare.fullmatch(lit.value):
+            return lit.value
+        return quote(lit.value) + "^^" + self.iri(lit.datatype)
+
+    def collection(self, node: Term) -> list[Term] | None:
+        """The items of the RDF list starting at ``node`` if it can be written as ``( ... )``, else None."""
+        items: list[Term] = []
+        seen: set[Term] = set()
+        while node != RDF_NIL:
+            if not self.inline(node) or node in seen:
+                return None
+            props = self.index.get(node, {})
+            if set(props) != {RDF_FIRST, RDF_REST} or len(props[RDF_FIRST]) != 1 or len(props[RDF_REST]) != 1:
+                return None
+            seen.add(node)
+            items.append(next(iter(props[RDF_FIRST])))
+            node = next(iter(props[RDF_REST]))
+        return items
+
+    def term(self, node: Term, indent: int, *, stack: frozenset[Term] = frozenset()) -> str:
+        if isinstance(node, ox.NamedNode):
+            return "()" if node == RDF_NIL else self.iri(node)
+        if isinstance(node, ox.Literal):
+            return self.literal(node)
+        if node in self.labels:
+            return f"_:{self.labels[node]}"
+        items = self.collection(node)
+        if items is not None:
+            return "( " + " ".join(self.term(i, indent, stack=stack | {node}) for i in items) + " )"
+        if not self.index.get(node):
+            return "[]"
+        return "[ " + self.predicates(node, indent + 8, stack=stack | {node}) + " ]"
+
+    # --- blocks ---
+
+    def predicate_order(self, node: Term) -> list[ox.NamedNode]:
+        def key(p: ox.NamedNode) -> tuple[int, str]:
+            if p == RDF_TYPE:
+                return (0, "")
+            if p.value == RDFS_LABEL:
+                return (1, "")
+            return (2, self.iri(p))
+        return sorted(self.index[node], key=key)
+
+    def predicates(self, node: Term, indent: int, *, stack: frozenset[Term] = frozenset()) -> str:
+        """``p o1, o2 ;\\n<indent>q o3`` for every predicate of ``node``."""
+        parts = []
+        for p in self.predicate_order(node):
+            rendered = sorted(self.term(o, indent, stack=stack) for o in self.index[node][p])
+            text = rendered[0]
+            for prev, cur in zip(rendered, rendered[1:], strict=False):
+                block = prev.startswith("[ ") or cur.startswith("[ ")
+                text += (" ,\n" + " " * (indent + 4) if block else ", ") + cur
+            parts.append(f"{self.iri(p, predicate=True)} {text}")
+        return (" ;\n" + " " * indent).join(parts)
+
+    def block(self, subject: Term) -> str:
+        """The statement for one top-level subject, ending in `` .``."""
+        if isinstance(subject, ox.BlankNode) and subject not in self.labels:
+            head = "[]"
+        else:
+            head = self.term(subject, 0)
+        if not self.index.get(subject):
+            return ""
+        return f"{head} {self.predicates(subject, 4)} .\n"
+
+    def sort_key(self, subject: Term) -> tuple[int, str]:
+        if isinstance(subject, ox.NamedNode):
+            return (0, self.iri(subject))
+        return (1, self.block(subject))
+
+    def prefix_block(self) -> str:
+        return "".join(f"@prefix {n}: <{self.prefixes[n]}> .\n" for n in sorted(self.used))
+
+
+def render_subjects(triples: Iterable[ox.Triple], prefixes: Mapping[str, str]) -> str:
+    """Subject blocks (no prefix block) of ``triples`` in the canonical layout, separated by blank lines."""
+    writer = Writer(triples, prefixes)
+    return "\n".join(writer.block(s) for s in sorted(writer.roots(), key=writer.sort_key))
+
+
+@dataclass
+class _Section:
+    heading: list[str]
+    subjects: list[Term]
+
+
+def _comment_runs(comments: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
+    runs: list[list[tuple[int, str]]] = []
+    for line, text in comments:
+        if runs and runs[-1][-1][0] == line - 1:
+            runs[-1].append((line, text))
+        else:
+            runs.append([(line, text)])
+    return runs
+
+
+def format_document(doc: Document) -> str:
+    """The canonical text of a parsed document (see the module docstring for the layout and comment rules)."""
+    writer = Writer((o.triple for o in doc.triples), doc.prefixes)
+    roots = set(writer.roots())
+    runs = _comment_runs(doc.comments)
+    sections: list[_Section] = [_Section([], [])]
+    attached: dict[Term, list[str]] = defaultdict(list)
+    placed: set[Term] = set()
+    run_i = 0
+    for i, st in enumerate(doc.statements):
+        detached: list[list[str]] = []
+        own: list[str] = []
+        while run_i < len(runs) and runs[run_i][-1][0] < st.start.line:
+            run = runs[run_i]
+            lines = [t for _, t in run]
+            prev_end = doc.end_lines[i - 1] if i else 0
+            if run[0][0] <= prev_end:
+                pass  # a comment inside the previous statement: dropped (documented)
+            elif run[-1][0] == st.start.line - 1:
+                own = lines
+            else:
+                detached.append(lines)
+            run_i += 1
+        if detached:
+            heading = [line for run in detached for line in [*run, ""]][:-1]
+            if i == 0:
+                sections[0].heading = heading
+            else:
+                sections.append(_Section(heading, []))
+        subject = st.subject
+        if subject in roots and subject not in placed:
+            placed.add(subject)
+            sections[-1].subjects.append(subject)
+        if own and subject in roots:
+            attached[subject].extend(own)
+    trailing = [t for run in runs[run_i:] for t in run if not doc.end_lines or run[0][0] > doc.end_lines[-1]]
+    sections[-1].subjects.extend(s for s in sorted(roots - placed, key=writer.sort_key))
+
+    body: list[str] = []
+    for section in sections:
+        chunk = ""
+        if section.heading:
+            chunk += "".join(line + "\n" for line in section.heading) + "\n"
+        blocks = []
+        for subject in sorted(section.subjects, key=writer.sort_key):
+            text = writer.block(subject)
+            if text:
+                blocks.append("".join(c + "\n" for c in attached.get(subject, [])) + text)
+        chunk += "\n".join(blocks)
+        if chunk:
+            body.append(chunk.rstrip("\n") + "\n")
+    if trailing:
+        body.append("".join(t + "\n" for t in trailing))
+    prefix_block = writer.prefix_block()
+    out = "\n".join(part for part in [prefix_block, *body] if part)
+    return out
+
+
+def format_text(text: str, *, base: str | None = None) -> str:
+    """The canonical layout of Turtle ``text``; raises :class:`kg.turtle.TurtleError` if it does not parse."""
+    return format_document(parse_turtle(text, base=base))
+
+
+def read_text(path: Path) -> str:
+    """The file as UTF-8 text; :class:`InputError` if it is missing, unreadable or not UTF-8."""
+    from kg.graph import read_bytes
+
+    data = read_bytes(path)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[:err.start].count(b"\n") + 1
+        column = len(data[data.rfind(b"\n", 0, err.start) + 1:err.start].decode("utf-8", "replace")) + 1
+        raise InputError(f"not UTF-8 text: byte 0x{data[err.start]:02x} (Latin-1 or another encoding?)",
+                         path=str(path), line=line, column=column) from None
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace ``path``'s content with ``text`` via a temporary file in the same folder and ``os.replace``."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+        os.chmod(tmp, path.stat().st_mode & 0o7777)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+__all__ = ["RDF", "Writer", "format_document", "format_text", "quote", "read_text", "render_subjects",
+           "write_atomic"]
