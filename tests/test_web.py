@@ -181,6 +181,15 @@ def test_row_cap_marks_truncated():
         assert "kg-truncated" not in small.headers
 
 
+def _decimals_by_value(graph: rdflib.Graph) -> rdflib.Graph:
+    out = rdflib.Graph()
+    for s_, p, o in graph:
+        if isinstance(o, rdflib.Literal) and o.datatype == rdflib.XSD.decimal:
+            o = rdflib.Literal(format(o.toPython().normalize(), "f"), datatype=rdflib.XSD.decimal)
+        out.add((s_, p, o))
+    return out
+
+
 # --- dumps --------------------------------------------------------------------------------------------------
 
 def test_dump_turtle_is_the_whole_graph(client, repo_graph):
@@ -188,7 +197,8 @@ def test_dump_turtle_is_the_whole_graph(client, repo_graph):
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/turtle")
     dumped = rdflib.Graph().parse(data=response.text, format="turtle")
-    assert rdflib.compare.isomorphic(dumped, repo_graph)  # the source files, parsed by another parser
+    # the source files, parsed by another parser; pyoxigraph writes decimals in canonical form ("1.0" as "1")
+    assert rdflib.compare.isomorphic(_decimals_by_value(dumped), _decimals_by_value(repo_graph))
 
 
 def test_dump_nquads_keeps_one_graph_per_file(client, kg):
