@@ -9,7 +9,7 @@ default graph.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -161,7 +161,37 @@ def version_of(sources: Iterable[SourceFile]) -> str:
     return digest.hexdigest()
 
 
-def load(paths: Iterable[Path | str] | None = None, *, settings: Settings | None = None) -> KnowledgeGraph:
+def file_quads(path: Path, data: bytes, graph: str) -> list[ox.Quad]:
+    """The quads of one file: its triples in graph ``graph``; a dataset file's named graphs keep their names."""
+    name = ox.NamedNode(graph)
+    return [
+        t if isinstance(t, ox.Quad) and not isinstance(t.graph_name, ox.DefaultGraph)
+        else ox.Quad(t.subject, t.predicate, t.object, name)
+        for t in parse_file(path, data)
+    ]
+
+
+def fill(store: ox.Store, paths: Iterable[Path], settings: Settings, *, bulk: bool = False,
+         progress: Callable[[str], None] | None = None) -> list[SourceFile]:
+    """Parse every file into ``store`` (``bulk``: pyoxigraph's non-transactional bulk loader, for a new
+    on-disk store); returns the files read. ``progress`` gets one line per file."""
+    files = list(paths)
+    sources = []
+    triples = 0
+    for number, path in enumerate(files, 1):
+        data = read_bytes(path)
+        name = graph_iri(path, settings)
+        quads = file_quads(path, data, name)
+        (store.bulk_extend if bulk else store.extend)(quads)
+        triples += len(quads)
+        sources.append(SourceFile(path=path, graph=name, sha256=hashlib.sha256(data).hexdigest(), size=len(data)))
+        if progress is not None:
+            progress(f"loaded {path} ({number}/{len(files)} files, {triples:,} triples)")
+    return sources
+
+
+def load(paths: Iterable[Path | str] | None = None, *, settings: Settings | None = None,
+         progress: Callable[[str], None] | None = None) -> KnowledgeGraph:
     """Load RDF files (default: ``ontology/`` and ``data/``) into a new in-memory store, one graph per file
     (a dataset file's named graphs keep their names).
 
@@ -169,23 +199,9 @@ def load(paths: Iterable[Path | str] | None = None, *, settings: Settings | None
     does not parse; nothing is half-loaded, the store is only returned once every file has been read.
     """
     settings = settings or Settings()
-    files = resolve_paths(paths, settings)
     store = ox.Store()
-    kg = KnowledgeGraph(store=store, settings=settings)
-    for path in files:
-        data = read_bytes(path)
-        name = graph_iri(path, settings)
-        triples = parse_file(path, data)
-        graph = ox.NamedNode(name)
-        # Quads of a dataset file (N-Quads, TriG) keep their own graph names; triples go to the file's graph.
-        store.extend(
-            t if isinstance(t, ox.Quad) and not isinstance(t.graph_name, ox.DefaultGraph)
-            else ox.Quad(t.subject, t.predicate, t.object, graph)
-            for t in triples
-        )
-        kg.sources.append(SourceFile(path=path, graph=name, sha256=hashlib.sha256(data).hexdigest(),
-                                     size=len(data)))
-    return kg
+    sources = fill(store, resolve_paths(paths, settings), settings, progress=progress)
+    return KnowledgeGraph(store=store, sources=sources, settings=settings)
 
 
 def union_triples(kg: KnowledgeGraph) -> Iterator[ox.Triple]:

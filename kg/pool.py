@@ -86,12 +86,12 @@ def _run_task(state: Any, task: Task, send: Any) -> None:
         send(("error", *_error_message(err)))
 
 
-def _worker_main(conn: Connection, settings: Any, paths: Sequence[str] | None) -> None:
+def _worker_main(conn: Connection, settings: Any, paths: Sequence[str] | None, store_path: str | None) -> None:
     """Entry point of a worker process: open the graph, then answer tasks until told to stop."""
     from kg import tasks
 
     try:
-        state = tasks.open_state(settings, paths)
+        state = tasks.open_state(settings, paths, store_path)
     except BaseException as err:
         conn.send(("error", *_error_message(err)))
         return
@@ -107,9 +107,9 @@ def _worker_main(conn: Connection, settings: Any, paths: Sequence[str] | None) -
 
 
 class _Worker:
-    def __init__(self, ctx: Any, settings: Any, paths: Sequence[str] | None) -> None:
+    def __init__(self, ctx: Any, settings: Any, paths: Sequence[str] | None, store_path: str | None) -> None:
         self.conn, child = ctx.Pipe(duplex=True)
-        self.process = ctx.Process(target=_worker_main, args=(child, settings, paths), daemon=True)
+        self.process = ctx.Process(target=_worker_main, args=(child, settings, paths, store_path), daemon=True)
         self.process.start()
         child.close()
 
@@ -138,9 +138,11 @@ async def _recv(conn: Connection, timeout: float) -> Any:
 class QueryPool:
     """A fixed number of worker processes answering :class:`Task` s with a deadline."""
 
-    def __init__(self, settings: Any, paths: Sequence[Path | str] | None = None, *, size: int | None = None) -> None:
+    def __init__(self, settings: Any, paths: Sequence[Path | str] | None = None, *, size: int | None = None,
+                 store_path: Path | None = None) -> None:
         self.settings = settings
         self.paths = [str(p) for p in paths] if paths is not None else None
+        self.store_path = str(store_path) if store_path is not None else None
         self.size = settings.workers if size is None else size
         self._ctx = multiprocessing.get_context("spawn")
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
@@ -159,12 +161,13 @@ class QueryPool:
         if self.inline:
             from kg import tasks
 
-            self._inline_state = await asyncio.to_thread(tasks.open_state, self.settings, self.paths)
+            self._inline_state = await asyncio.to_thread(tasks.open_state, self.settings, self.paths,
+                                                         self.store_path)
             return
         await asyncio.gather(*(self._spawn() for _ in range(self.size)))
 
     async def _spawn(self) -> None:
-        worker = _Worker(self._ctx, self.settings, self.paths)
+        worker = _Worker(self._ctx, self.settings, self.paths, self.store_path)
         self._workers.add(worker)
         message = await _recv(worker.conn, timeout=3600)
         if message[0] != "ready":

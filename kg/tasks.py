@@ -29,12 +29,13 @@ class Stream:
     body: Iterable[str | bytes] = field(default_factory=list)
 
 
-def open_state(settings: Settings, paths: Sequence[str] | None) -> KnowledgeGraph:
-    """The worker's graph: a persisted store when configured, else the Turtle files loaded in memory."""
-    if settings.store_dir is not None:
-        from kg.store import open_persisted
+def open_state(settings: Settings, paths: Sequence[str] | None, store_path: str | None = None) -> KnowledgeGraph:
+    """The worker's graph: the persisted store at ``store_path`` (opened read-only) when given, else the files
+    loaded in memory."""
+    if store_path is not None:
+        from kg.store import open_store
 
-        return open_persisted(settings, paths)
+        return open_store(settings, Path(store_path))
     return load(paths, settings=settings)
 
 
@@ -70,6 +71,13 @@ def entity(kg: KnowledgeGraph, iri: str) -> _describe.EntityView | None:
 
 def figures(kg: KnowledgeGraph) -> list[dict[str, str]]:
     return _figures(kg)
+
+
+def prepare_figures(kg: KnowledgeGraph, directory: str) -> int:
+    """Write the prepared figures view of this data version into ``directory``; returns its row count."""
+    from kg.views import prepare_figures as _prepare
+
+    return _prepare(kg, Path(directory))
 
 
 def dump(kg: KnowledgeGraph, path: str, *, format: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -35,6 +35,7 @@ templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 ENTITY_FORMATS: tuple[Format, ...] = tuple(BY_NAME[n] for n in ("html", "turtle", "jsonld", "ntriples"))
 ONTOLOGY_FORMATS: tuple[Format, ...] = tuple(BY_NAME[n] for n in ("html", "turtle", "ntriples", "jsonld"))
 PAGE_ROWS = 1000
+PAGE_FIGURES = 100
 
 
 def example_queries() -> list[tuple[str, str]]:
@@ -97,27 +98,32 @@ async def query_page(request: Request, query: str | None = None) -> HTMLResponse
 
 
 @router.get("/figures", response_class=HTMLResponse, tags=["Pages"],
-            summary="Who attributed which figure, when: the headline table (prepared once per data version)")
-async def figures_page(request: Request) -> Response:
+            summary="Who attributed which figure, when: the headline table, by pages (prepared once per version)")
+async def figures_page(request: Request, offset: int = Query(0, ge=0),
+                       limit: int = Query(PAGE_FIGURES, ge=1, le=10_000)) -> Response:
     state = state_of(request)
     assert state.figures is not None
     fmt = negotiate(request.headers.get("accept"), (BY_NAME["html"], BY_NAME["csv"], BY_NAME["json"]))
     if fmt.name != "html":
-        return await figures_data(request, fmt.extension if fmt.name == "csv" else "json")
+        return await figures_data(request, fmt.extension if fmt.name == "csv" else "json", offset, limit)
+    view = state.figures
     return templates.TemplateResponse(request, "figures.html", _context(
-        request, rows=state.figures.rows, columns=COLUMNS))
+        request, rows=view.records(offset, limit), columns=COLUMNS, offset=offset, limit=limit, total=view.count))
 
 
 @router.get("/figures.{extension}", tags=["Pages"],
-            summary="The figures as CSV (the `kg figures --format csv` header) or JSON records")
-async def figures_data(request: Request, extension: str) -> Response:
+            summary="The figures as CSV (the `kg figures --format csv` header) or JSON records; all rows, or a page")
+async def figures_data(request: Request, extension: str, offset: int = Query(0, ge=0),
+                       limit: int | None = Query(None, ge=0)) -> Response:
     state = state_of(request)
-    assert state.figures is not None
-    headers = {"ETag": f'"{state.version[:16]}-figures-{extension}"', "Last-Modified": state.http_last_modified}
+    view = state.figures
+    assert view is not None
+    headers = {"ETag": f'"{state.version[:16]}-figures-{offset}-{limit}-{extension}"',
+               "Last-Modified": state.http_last_modified, "KG-Total-Rows": str(view.count)}
     if extension == "csv":
-        return Response(state.figures.csv, media_type="text/csv; charset=utf-8", headers=headers)
+        return Response(view.csv(offset, limit), media_type="text/csv; charset=utf-8", headers=headers)
     if extension == "json":
-        return Response(state.figures.json, media_type="application/json", headers=headers)
+        return Response(view.json(offset, limit), media_type="application/json", headers=headers)
     raise NotFound(f"no figures as .{extension}; available: .csv, .json")
 
 

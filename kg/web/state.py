@@ -1,13 +1,13 @@
 """What the server keeps between requests: the worker pool, the data version and views prepared per version.
 
 The graph is read-only between data versions, so anything derived from it alone (the figures table, dumps,
-the VoID counts, the ontology documentation) is computed once per version and served from memory or disk.
+the VoID counts, the ontology documentation) is computed once per version and served from memory or disk;
+with ``--store-dir`` the figures view and the dumps live next to the store and survive restarts.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,20 +16,10 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-from kg.figures import COLUMNS
 from kg.graph import SourceFile, source_files, version_of
 from kg.pool import QueryPool, Task
-from kg.render import records
 from kg.settings import Settings
-
-
-@dataclass
-class PreparedFigures:
-    """The headline view, prepared once per data version: records plus their CSV and JSON bytes."""
-
-    rows: list[dict[str, str]]
-    csv: bytes
-    json: bytes
+from kg.views import FiguresView
 
 
 @dataclass
@@ -40,32 +30,38 @@ class ServerState:
     version: str = ""
     last_modified: datetime = field(default_factory=lambda: datetime.now(UTC))
     pool: QueryPool | None = None
-    figures: PreparedFigures | None = None
+    figures: FiguresView | None = None
     cache: dict[str, Any] = field(default_factory=dict)
     locks: dict[str, asyncio.Lock] = field(default_factory=dict)
     dump_dir: Path | None = None
     _tmp: tempfile.TemporaryDirectory[str] | None = None
 
     async def start(self) -> None:
-        """Hash the sources (the version), start the workers, prepare the figures view."""
+        """Hash the sources (the version), build or reuse the persisted store, start the workers, and prepare
+        the figures view (or reuse the one prepared for this version)."""
         self.sources = source_files(self.data, self.settings)
         self.version = version_of(self.sources)
         newest = max((s.path.stat().st_mtime for s in self.sources), default=0.0)
         self.last_modified = datetime.fromtimestamp(int(newest), UTC)
+        store_path = None
         if self.settings.store_dir is not None:
-            self.dump_dir = Path(self.settings.store_dir) / "dumps" / self.version[:16]
+            from kg.store import ensure_store
+
+            store_path = await asyncio.to_thread(ensure_store, self.settings, self.data)
+            work_dir = store_path.parent / f"views-{self.version[:16]}"
         else:
-            self._tmp = tempfile.TemporaryDirectory(prefix="kg-dumps-")
-            self.dump_dir = Path(self._tmp.name)
+            self._tmp = tempfile.TemporaryDirectory(prefix="kg-views-")
+            work_dir = Path(self._tmp.name)
+        self.dump_dir = work_dir / "dumps"
         self.dump_dir.mkdir(parents=True, exist_ok=True)
-        self.pool = QueryPool(self.settings, self.data)
+        self.pool = QueryPool(self.settings, self.data, store_path=store_path)
         await self.pool.start()
-        rows = await self.pool.call(Task("figures"), timeout=max(600.0, self.settings.query_timeout_s))
-        self.figures = PreparedFigures(
-            rows=rows,
-            csv=records(rows, COLUMNS, "csv").encode("utf-8"),
-            json=json.dumps([{c: r[c] for c in COLUMNS} for r in rows], ensure_ascii=False).encode("utf-8"),
-        )
+        figures_dir = work_dir / "figures"
+        self.figures = FiguresView.open(figures_dir)
+        if self.figures is None:
+            await self.pool.call(Task("prepare_figures", {"directory": str(figures_dir)}),
+                                 timeout=max(3600.0, self.settings.query_timeout_s))
+            self.figures = FiguresView.open(figures_dir)
 
     async def close(self) -> None:
         if self.pool is not None:

@@ -1,0 +1,105 @@
+"""The persisted store (loaded once per data version) and the prepared figures view."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+import kg.store as store_module
+from kg.figures import figures
+from kg.query import query
+from kg.settings import Settings
+from kg.store import MANIFEST, ensure_store, open_persisted
+from kg.views import FiguresView, prepare_figures
+
+from .conftest import ROOT
+
+
+@pytest.fixture
+def copy_root(tmp_path):
+    """A private copy of ontology/ and data/, so a test can change the data."""
+    for name in ("ontology", "data", "seeds"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    return tmp_path
+
+
+def test_store_is_built_once_per_data_version(copy_root, tmp_path, monkeypatch):
+    settings = Settings(root=copy_root, store_dir=tmp_path / "store")
+    first = ensure_store(settings, progress=None)
+    assert (first / MANIFEST).exists()
+
+    def must_not_load(*args, **kwargs):
+        raise AssertionError("unchanged data was parsed again")
+
+    monkeypatch.setattr(store_module, "fill", must_not_load)
+    assert ensure_store(settings, progress=None) == first  # a restart reuses the store
+    monkeypatch.undo()
+
+    with (copy_root / "data" / "actors.ttl").open("a") as f:
+        f.write('\n<https://w3id.org/ua-children-kg/id/state-ua> <http://www.w3.org/2004/02/skos/core#altLabel> "Ukraina"@uk .\n')
+    second = ensure_store(settings, progress=None)
+    assert second != first and (second / MANIFEST).exists()
+    assert not first.exists()  # the old version's store was removed
+
+
+def test_persisted_store_answers_like_the_memory_store(kg, tmp_path):
+    settings = Settings(root=ROOT, store_dir=tmp_path / "store")
+    persisted = open_persisted(settings)
+    assert len(persisted) == len(kg)
+    assert persisted.version == kg.version
+    assert figures(persisted) == figures(kg)
+    q = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+    assert [tuple(map(str, r)) for r in query(persisted, q).rows] == [tuple(map(str, r)) for r in query(kg, q).rows]
+
+
+def test_progress_is_reported_for_large_loads(copy_root, tmp_path, monkeypatch):
+    monkeypatch.setattr(store_module, "PROGRESS_BYTES", 1)
+    lines: list[str] = []
+    ensure_store(Settings(root=copy_root, store_dir=tmp_path / "s"), progress=lines.append)
+    assert lines[0].startswith("building the store")
+    assert any("(5/5 files" in line for line in lines)
+    assert lines[-1].startswith("store ready")
+
+
+def test_prepared_view_pages_equal_the_query_answer(kg, tmp_path):
+    expected = figures(kg)
+    assert prepare_figures(kg, tmp_path / "v") == len(expected)
+    view = FiguresView.open(tmp_path / "v")
+    assert view is not None and view.count == 9
+    assert view.records() == expected
+    assert view.records(2, 3) == expected[2:5]
+    assert view.records(8, 100) == expected[8:]
+    assert view.records(50, 10) == []
+    csv_page = view.csv(0, 2).decode().splitlines()
+    assert csv_page[0].startswith("claim,value,qualifier") and len(csv_page) == 3
+
+
+def test_unfinished_view_is_not_opened(tmp_path):
+    (tmp_path / "v").mkdir()
+    (tmp_path / "v" / "figures.csv").write_text("partial")
+    assert FiguresView.open(tmp_path / "v") is None
+
+
+def test_server_with_store_dir_restarts_without_reloading(tmp_path):
+    """`kg serve --store-dir`: the first start builds the store and the views, the second reuses both."""
+    import json
+    import urllib.request
+
+    from .live import live_server
+
+    store = tmp_path / "store"
+    for attempt in range(2):
+        with live_server(["--store-dir", str(store)]) as base:
+            with urllib.request.urlopen(base + "/figures.json?limit=2") as response:
+                assert [r["value"] for r in json.load(response)] == ["700000", "19546"]
+            with urllib.request.urlopen(base + "/sparql?query=ASK%7Bkgr%3Astate-ua%20a%20kg%3AState%7D") as response:
+                assert json.load(response)["boolean"] is True
+        stores = list(store.glob("store-*"))
+        assert len(stores) == 1, attempt
+        views = list(store.glob("views-*/figures/complete"))
+        assert len(views) == 1
+        if attempt == 0:
+            built = stores[0].stat().st_mtime_ns, views[0].stat().st_mtime_ns
+        else:
+            assert (stores[0].stat().st_mtime_ns, views[0].stat().st_mtime_ns) == built
