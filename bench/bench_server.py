@@ -1,0 +1,369 @@
+"""Side-by-side server benchmark: kg vs Oxigraph server vs rdflib-endpoint, over HTTP on loopback.
+
+Run (from the repository root, after the README's install):
+
+    .venv/bin/python bench/bench_server.py                      # 10k and 100k claims
+    .venv/bin/python bench/bench_server.py --sizes 1000 --repeat 5   # a quick run
+
+In one run on one machine it generates the same synthetic graph (``kg synth``) for each size, loads it into
+each server, and measures start-up, p50/p95 latency of the headline queries, throughput with 8 concurrent
+clients and the peak RSS of each server's process tree. It prints a markdown table with ratios and writes the
+raw numbers to ``bench/results/server.json``. The peers are installed into ``bench/.peers`` (a separate
+virtualenv, so their pins never touch ours): ``oxigraph`` (the server binary on PyPI) and ``rdflib-endpoint``.
+Machines are shared and noisy: compare the ratios, not the absolute times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PEERS = ROOT / "bench" / ".peers"
+RESULTS = ROOT / "bench" / "results"
+sys.path.insert(0, str(ROOT))
+
+PREFIXES = """PREFIX kg: <https://w3id.org/ua-children-kg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ensure_peers() -> Path:
+    """A virtualenv with the peer servers (created once)."""
+    bin_dir = PEERS / "bin"
+    if not (bin_dir / "oxigraph").exists() or not (bin_dir / "rdflib-endpoint").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(PEERS)], check=True)
+        subprocess.run([str(bin_dir / "pip"), "install", "-q", "oxigraph==0.5.13", "rdflib-endpoint==0.6.3",
+                        "uvicorn"], check=True)
+    return bin_dir
+
+
+# --- process tree memory ------------------------------------------------------------------------------------
+
+def tree_rss_kib(pid: int) -> int:
+    """Resident memory of a process and all its descendants (KiB), from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            with open(f"/proc/{current}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        except OSError:
+            pass
+        todo.extend(children.get(current, []))
+    return total
+
+
+class RssSampler(threading.Thread):
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.running = pid, 0, True
+
+    def run(self) -> None:
+        while self.running:
+            self.peak = max(self.peak, tree_rss_kib(self.pid))
+            time.sleep(0.2)
+
+
+# --- servers ------------------------------------------------------------------------------------------------
+
+@dataclass
+class Server:
+    name: str
+    endpoint: str
+    proc: subprocess.Popen[bytes]
+    startup_s: float
+    cold_load_s: float | None = None
+    sampler: RssSampler | None = None
+    extra: dict[str, float] = field(default_factory=dict)
+
+    def stop(self) -> int:
+        peak = self.sampler.peak if self.sampler else 0
+        if self.sampler:
+            self.sampler.running = False
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        return peak
+
+
+def wait_ready(endpoint: str, proc: subprocess.Popen[bytes], timeout: float = 900) -> None:
+    url = endpoint + "?" + urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"})
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            req = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
+            with urllib.request.urlopen(req, timeout=5) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError("server did not become ready")
+
+
+def start_kg(data_dir: Path, store_dir: Path, workers: int) -> Server:
+    port = free_port()
+    env = {**os.environ, "KG_QUERY_TIMEOUT_S": "300", "KG_MAX_ROWS": "0", "KG_WORKERS": str(workers)}
+    cmd = [sys.executable, "-m", "kg", "serve", "--port", str(port), "--store-dir", str(store_dir),
+           "--data", str(ROOT / "ontology"), "--data", str(data_dir)]
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sampler = RssSampler(proc.pid)
+    sampler.start()
+    endpoint = f"http://127.0.0.1:{port}/sparql"
+    wait_ready(endpoint, proc)
+    return Server("kg", endpoint, proc, time.monotonic() - start, sampler=sampler)
+
+
+def turtle_files(data_dir: Path) -> list[Path]:
+    return [ROOT / "ontology" / "kg.ttl", *sorted(data_dir.rglob("*.ttl"))]
+
+
+def start_oxigraph(bin_dir: Path, data_dir: Path, location: Path) -> Server:
+    files = turtle_files(data_dir)
+    start = time.monotonic()
+    cmd = [str(bin_dir / "oxigraph"), "load", "--location", str(location)]
+    for f in files:
+        cmd += ["--file", str(f)]
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cold = time.monotonic() - start
+    port = free_port()
+    start = time.monotonic()
+    proc = subprocess.Popen([str(bin_dir / "oxigraph"), "serve-read-only", "--location", str(location),
+                             "--bind", f"127.0.0.1:{port}", "--union-default-graph", "--timeout-s", "300"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sampler = RssSampler(proc.pid)
+    sampler.start()
+    endpoint = f"http://127.0.0.1:{port}/query"
+    wait_ready(endpoint, proc)
+    return Server("oxigraph", endpoint, proc, time.monotonic() - start, cold_load_s=cold, sampler=sampler)
+
+
+def start_rdflib_endpoint(bin_dir: Path, data_dir: Path) -> Server:
+    port = free_port()
+    start = time.monotonic()
+    proc = subprocess.Popen([str(bin_dir / "rdflib-endpoint"), "serve", "--host", "127.0.0.1", "--port", str(port),
+                             *map(str, turtle_files(data_dir))], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sampler = RssSampler(proc.pid)
+    sampler.start()
+    endpoint = f"http://127.0.0.1:{port}/"  # rdflib-endpoint mounts its endpoint at the root
+    wait_ready(endpoint, proc, timeout=1800)
+    return Server("rdflib-endpoint", endpoint, proc, time.monotonic() - start, sampler=sampler)
+
+
+# --- measurements -------------------------------------------------------------------------------------------
+
+def timed_get(url: str, accept: str = "application/sparql-results+json", timeout: float = 600) -> float:
+    req = urllib.request.Request(url, headers={"Accept": accept})
+    start = time.monotonic()
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        while r.read(1 << 16):
+            pass
+        if r.status != 200:
+            raise RuntimeError(f"HTTP {r.status}")
+    return time.monotonic() - start
+
+
+def query_url(endpoint: str, query: str) -> str:
+    return endpoint + "?" + urllib.parse.urlencode({"query": query})
+
+
+def latency(fn: Callable[[], float], repeat: int, warmup: int = 1, budget_s: float = 240) -> dict[str, float]:
+    for _ in range(warmup):
+        fn()
+    samples: list[float] = []
+    started = time.monotonic()
+    for _ in range(repeat):
+        samples.append(fn())
+        if time.monotonic() - started > budget_s and len(samples) >= 3:
+            break  # slow peers: enough samples for a median within the time budget
+    samples.sort()
+    p95 = samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
+    return {"p50_ms": statistics.median(samples) * 1000, "p95_ms": p95 * 1000, "n": len(samples)}
+
+
+def throughput(url: str, clients: int = 8, seconds: float = 10) -> float:
+    deadline = time.monotonic() + seconds
+    counts = [0] * clients
+
+    def client(i: int) -> None:
+        while time.monotonic() < deadline:
+            timed_get(url)
+            counts[i] += 1
+
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(client, range(clients)))
+    return sum(counts) / seconds
+
+
+def queries(actor: str, claim: str) -> dict[str, str]:
+    figures = (ROOT / "kg" / "queries" / "figures.rq").read_text()
+    return {
+        "figures, first 100 rows": figures + "\nLIMIT 100",
+        "figures, all rows": figures,
+        "per-indicator aggregate": (ROOT / "kg" / "queries" / "per-indicator.rq").read_text(),
+        "selective lookup": PREFIXES + f"SELECT ?c ?v WHERE {{ ?c kg:attributedTo <{actor}> ; kg:value ?v . "
+                                       "FILTER(?v > 1000) }",
+        "CONSTRUCT one claim": f"CONSTRUCT {{ <{claim}> ?p ?o }} WHERE {{ <{claim}> ?p ?o }}",
+    }
+
+
+def sample_iris(endpoint: str) -> tuple[str, str]:
+    q = PREFIXES + "SELECT ?c ?a WHERE { ?c a kg:QuantityClaim ; kg:attributedTo ?a } LIMIT 1"
+    req = urllib.request.Request(query_url(endpoint, q), headers={"Accept": "application/sparql-results+json"})
+    with urllib.request.urlopen(req) as r:
+        b = json.load(r)["results"]["bindings"][0]
+    return b["a"]["value"], b["c"]["value"]
+
+
+def measure(server: Server, qs: dict[str, str], repeat: int, heavy_repeat: int) -> dict[str, object]:
+    out: dict[str, object] = {"startup_s": server.startup_s, "cold_load_s": server.cold_load_s}
+    for name, text in qs.items():
+        accept = "text/turtle" if text.lstrip().startswith("CONSTRUCT") else "application/sparql-results+json"
+        url = query_url(server.endpoint, text)
+        heavy = name.startswith(("figures", "per-indicator"))
+        out[name] = latency(lambda url=url, accept=accept: timed_get(url, accept),
+                            heavy_repeat if heavy else repeat)
+    out["throughput_rps (figures first page, 8 clients)"] = throughput(query_url(server.endpoint, qs[
+        "figures, first 100 rows"]), seconds=10 if server.name != "rdflib-endpoint" else 20)
+    return out
+
+
+def headline_views(server: Server, repeat: int) -> dict[str, object]:
+    base = server.endpoint.rsplit("/sparql", 1)[0]
+    return {f"view {p}": latency(lambda p=p: timed_get(base + p, accept="*/*"), repeat)
+            for p in ("/figures.json?limit=100", "/figures.csv?limit=100", "/figures?limit=100")}
+
+
+def restart_kg(data_dir: Path, store_dir: Path, workers: int) -> float:
+    server = start_kg(data_dir, store_dir, workers)
+    server.stop()
+    return server.startup_s
+
+
+def run_size(n: int, args: argparse.Namespace, bin_dir: Path) -> dict[str, object]:
+    from kg.synth import generate
+
+    work = Path(tempfile.mkdtemp(prefix=f"kg-bench-{n}-"))
+    try:
+        started = time.monotonic()
+        generate(n, work / "synth", seed=0)
+        data_dir = work / "synth"
+        print(f"\n## {n:,} claims (generated in {time.monotonic() - started:.1f} s)", flush=True)
+        result: dict[str, object] = {}
+
+        kg = start_kg(data_dir, work / "kg-store", args.workers)
+        kg_cold = kg.startup_s
+        actor, claim = sample_iris(kg.endpoint)
+        qs = queries(actor, claim)
+        result["kg"] = measure(kg, qs, args.repeat, args.heavy_repeat)
+        result["kg"]["headline views"] = headline_views(kg, args.repeat)
+        result["kg"]["peak_rss_mib"] = kg.stop() / 1024
+        result["kg"]["cold_start_s"] = kg_cold
+        result["kg"]["startup_s"] = restart_kg(data_dir, work / "kg-store", args.workers)
+        print("kg done", flush=True)
+
+        ox = start_oxigraph(bin_dir, data_dir, work / "oxigraph")
+        result["oxigraph"] = measure(ox, qs, args.repeat, args.heavy_repeat)
+        result["oxigraph"]["peak_rss_mib"] = ox.stop() / 1024
+        print("oxigraph done", flush=True)
+
+        if not args.skip_rdflib:
+            rd = start_rdflib_endpoint(bin_dir, data_dir)
+            result["rdflib-endpoint"] = measure(rd, qs, max(3, args.repeat // 5), 3)
+            result["rdflib-endpoint"]["peak_rss_mib"] = rd.stop() / 1024
+            print("rdflib-endpoint done", flush=True)
+        return result
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def table(n: int, r: dict[str, dict[str, object]]) -> str:
+    kg, ox, rd = r["kg"], r["oxigraph"], r.get("rdflib-endpoint")
+    lines = [f"### {n:,} claims", "",
+             "| measure | kg | Oxigraph server | rdflib-endpoint | kg / Oxigraph | rdflib-endpoint / kg |",
+             "| --- | --- | --- | --- | --- | --- |"]
+
+    def row(name: str, a: float | None, b: float | None, c: float | None, unit: str) -> None:
+        fmt = (lambda v: "–" if v is None else f"{v:,.1f} {unit}")
+        ratio_ab = f"{a / b:.2f}x" if a and b else "–"
+        ratio_ca = f"{c / a:.1f}x" if a and c else "–"
+        lines.append(f"| {name} | {fmt(a)} | {fmt(b)} | {fmt(c)} | {ratio_ab} | {ratio_ca} |")
+
+    row("start-up from persisted store (s)", kg["startup_s"], ox["startup_s"], rd["startup_s"] if rd else None, "s")
+    row("cold load from Turtle (s)", kg["cold_start_s"], ox["cold_load_s"], None, "s")
+    for name in ("figures, first 100 rows", "figures, all rows", "per-indicator aggregate", "selective lookup",
+                 "CONSTRUCT one claim"):
+        for p in ("p50_ms", "p95_ms"):
+            row(f"{name} {p[:3]}", kg[name][p], ox[name][p], rd[name][p] if rd else None, "ms")
+    key = "throughput_rps (figures first page, 8 clients)"
+    row("throughput, figures first page, 8 clients (req/s)", kg[key], ox[key], rd[key] if rd else None, "/s")
+    row("peak RSS (MiB)", kg["peak_rss_mib"], ox["peak_rss_mib"], rd["peak_rss_mib"] if rd else None, "MiB")
+    for name, v in kg["headline views"].items():
+        lines.append(f"| kg {name} p50 / p95 | {v['p50_ms']:.1f} / {v['p95_ms']:.1f} ms | | | | |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--repeat", type=int, default=20, help="samples per light query")
+    parser.add_argument("--heavy-repeat", type=int, default=7, help="samples per heavy query")
+    parser.add_argument("--workers", type=int, default=2, help="kg query workers")
+    parser.add_argument("--skip-rdflib", action="store_true", help="leave out rdflib-endpoint (slow at 100k)")
+    parser.add_argument("--out", type=Path, default=RESULTS / "server.json")
+    args = parser.parse_args()
+    bin_dir = ensure_peers()
+    results = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
+                           "date": time.strftime("%Y-%m-%d %H:%M:%S")}, "sizes": {}}
+    for n in args.sizes:
+        results["sizes"][str(n)] = run_size(n, args, bin_dir)
+        print(table(n, results["sizes"][str(n)]), flush=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=1))
+    print(f"\nraw numbers: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
