@@ -59,6 +59,12 @@ class QuerySyntaxError(KgError):
     http_status = 400
 
 
+class QueryUnsupported(KgError):
+    """The query is well formed but uses something the engine does not implement (e.g. an unknown function)."""
+
+    http_status = 501
+
+
 class QueryRefused(KgError):
     """The query is well formed but asks for something this read-only service does not do (e.g. SERVICE)."""
 

@@ -16,7 +16,7 @@ from typing import Literal
 
 import pyoxigraph as ox
 
-from kg.errors import QueryRefused, QuerySyntaxError, QueryTimeout, UpdateRefused
+from kg.errors import QueryRefused, QuerySyntaxError, QueryTimeout, QueryUnsupported, UpdateRefused
 from kg.graph import KnowledgeGraph
 from kg.vocab import PREFIXES
 
@@ -141,26 +141,27 @@ def query(
     refuse_unsafe(sparql, service_allowlist=allow)
     deadline = time.monotonic() + timeout_s
     options: dict[str, object] = {"prefixes": PREFIXES, "base_iri": base_iri}
-    if default_graph_uris:
+    if default_graph_uris or named_graph_uris:
+        # The protocol's parameters define the whole dataset (SPARQL 1.1 Protocol §2.1.4): graphs not named are
+        # absent, so only named-graph-uri gives an empty default graph, as FROM NAMED alone does.
         options["default_graph"] = _graph_nodes(default_graph_uris)
+        options["named_graphs"] = _graph_nodes(named_graph_uris)
     elif not _FROM.search(_OPAQUE.sub(" ", sparql)):
         # The union is only the default when the query names no dataset: pyoxigraph would otherwise ignore
         # FROM / FROM NAMED (SPARQL 1.1 Query §13.2: the dataset clause defines the default graph).
         options["use_default_graph_as_union"] = True
-    if named_graph_uris:
-        options["named_graphs"] = _graph_nodes(named_graph_uris)
     try:
         raw = kg.store.query(sparql, **options)
     except SyntaxError as err:
         raise QuerySyntaxError(f"malformed query: {err.msg or err}") from None
     except (OSError, RuntimeError, ValueError) as err:
-        raise QuerySyntaxError(f"query failed: {err}") from None
+        raise QueryUnsupported(f"query not supported: {err}") from None
     try:
         if stream and max_rows == 0:
             return _stream(raw, deadline=deadline, timeout_s=timeout_s)
         return _collect(raw, max_rows=max_rows or 2**62, deadline=deadline, timeout_s=timeout_s)
     except (OSError, RuntimeError) as err:
-        raise QuerySyntaxError(f"query evaluation failed: {err}") from None
+        raise QueryUnsupported(f"query evaluation failed: {err}") from None
 
 
 def _check_deadline(deadline: float, timeout_s: float) -> None:

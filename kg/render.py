@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
@@ -22,7 +23,13 @@ from kg.vocab import PREFIXES
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-_BARE_TSV = {XSD + "integer", XSD + "decimal", XSD + "double", XSD + "boolean"}
+# Literals that Turtle may write bare, with the spelling that reads back as the same datatype (Turtle §2.5.2).
+_BARE_TSV = {
+    XSD + "integer": re.compile(r"[+-]?[0-9]+"),
+    XSD + "decimal": re.compile(r"[+-]?[0-9]*\.[0-9]+"),
+    XSD + "double": re.compile(r"[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)[eE][+-]?[0-9]+"),
+    XSD + "boolean": re.compile(r"true|false"),
+}
 
 SELECT_FORMATS = ("table", "json", "xml", "csv", "tsv")
 GRAPH_FORMATS = ("turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml")
@@ -49,8 +56,11 @@ def ntriples(term: Term | None) -> str:
 
 
 def _tsv_term(term: Term | None) -> str:
-    if isinstance(term, ox.Literal) and term.datatype.value in _BARE_TSV and term.language is None:
-        return term.value
+    """Turtle syntax; numbers and booleans bare only when their spelling reads back as the same datatype."""
+    if isinstance(term, ox.Literal) and term.language is None:
+        pattern = _BARE_TSV.get(term.datatype.value)
+        if pattern is not None and pattern.fullmatch(term.value):
+            return term.value
     return ntriples(term)
 
 

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator, Sequence
@@ -27,15 +28,17 @@ def live_server(args: Sequence[str] = (), env: dict[str, str] | None = None,
     """Run ``python -m kg serve --port <free> ARGS`` and yield its base URL once it answers; stop it after."""
     port = free_port()
     full_env = {**os.environ, **(env or {})}
+    # Output goes to a file, not a pipe nobody reads (a chatty server would block on a full pipe).
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server; closed in the finally block
     proc = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--host", "127.0.0.1", "--port", str(port),
-                             *args], cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                             *args], cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + startup_timeout
         while True:
             if proc.poll() is not None:
-                output = proc.stdout.read().decode() if proc.stdout else ""
-                raise RuntimeError(f"kg serve exited with {proc.returncode}:\n{output}")
+                log.seek(0)
+                raise RuntimeError(f"kg serve exited with {proc.returncode}:\n{log.read().decode()}")
             try:
                 with urllib.request.urlopen(base + "/-/version.json", timeout=2) as response:
                     if response.status == 200:
@@ -53,3 +56,4 @@ def live_server(args: Sequence[str] = (), env: dict[str, str] | None = None,
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        log.close()
