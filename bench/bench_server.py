@@ -325,7 +325,9 @@ def table(n: int, r: dict[str, dict[str, object]]) -> str:
              "| --- | --- | --- | --- | --- | --- |"]
 
     def row(name: str, a: float | None, b: float | None, c: float | None, unit: str) -> None:
-        fmt = (lambda v: "–" if v is None else f"{v:,.1f} {unit}")
+        def fmt(v: float | None) -> str:
+            return "–" if v is None else f"{v:,.1f} {unit}"
+
         ratio_ab = f"{a / b:.2f}x" if a and b else "–"
         ratio_ca = f"{c / a:.1f}x" if a and c else "–"
         lines.append(f"| {name} | {fmt(a)} | {fmt(b)} | {fmt(c)} | {ratio_ab} | {ratio_ca} |")

@@ -37,7 +37,8 @@ def test_store_is_built_once_per_data_version(copy_root, tmp_path, monkeypatch):
     monkeypatch.undo()
 
     with (copy_root / "data" / "actors.ttl").open("a") as f:
-        f.write('\n<https://w3id.org/ua-children-kg/id/state-ua> <http://www.w3.org/2004/02/skos/core#altLabel> "Ukraina"@uk .\n')
+        f.write('\n<https://w3id.org/ua-children-kg/id/state-ua> '
+                '<http://www.w3.org/2004/02/skos/core#altLabel> "Ukraina"@uk .\n')
     second = ensure_store(settings, progress=None)
     assert second != first and (second / MANIFEST).exists()
     assert not first.exists()  # the old version's store was removed
