@@ -6,9 +6,10 @@ is killed at the deadline and replaced, so one slow query never delays others fo
 
 Each worker loads the graph itself (from Turtle, or opens the persisted store read-only) and answers tasks
 sent over a pipe. A task is a small picklable :class:`Task`; answers are either one value
-(``("value", obj)``) or a stream (``("head", meta)``, ``("chunk", bytes)``..., ``("end", None)``), so large
-results reach the client without being held whole. ``workers=0`` runs tasks in threads of the calling
-process instead (no hard stop; for tests and ``kg serve --get``).
+(``("value", obj)``), a small body in one message (``("whole", meta, bytes)``) or a stream (``("head", meta)``,
+``("chunk", bytes)``..., ``("end", None)``), so large results reach the client without being held whole.
+``workers=0`` runs tasks in threads of the calling process instead (no hard stop; for tests and
+``kg serve --get``).
 """
 
 from __future__ import annotations
@@ -41,10 +42,16 @@ class Task:
 
 @dataclass
 class Answer:
-    """A streamed answer: ``meta`` arrives first (form, truncation ...), then the body chunks."""
+    """A streamed answer: ``meta`` arrives first (form, truncation ...), then the body chunks. ``body`` is the
+    whole body when it was small enough to arrive in one message (callers may skip streaming then)."""
 
     meta: dict[str, Any]
     chunks: AsyncIterator[bytes]
+    body: bytes | None = None
+
+
+async def _one(data: bytes) -> AsyncIterator[bytes]:
+    yield data
 
 
 def _error_message(err: BaseException) -> tuple[str, str, dict[str, Any]]:
@@ -67,16 +74,22 @@ def _run_task(state: Any, task: Task, send: Any) -> None:
     try:
         result = getattr(tasks, task.op)(state, **task.args)
         if isinstance(result, tasks.Stream):
-            send(("head", result.meta))
             buffered: list[bytes] = []
             size = 0
+            started = False
             for piece in result.body:
                 data = piece.encode("utf-8") if isinstance(piece, str) else piece
                 buffered.append(data)
                 size += len(data)
                 if size >= CHUNK_BYTES:
+                    if not started:
+                        send(("head", result.meta))
+                        started = True
                     send(("chunk", b"".join(buffered)))
                     buffered, size = [], 0
+            if not started:  # a small answer travels as one message: one round trip instead of three
+                send(("whole", result.meta, b"".join(buffered)))
+                return
             if buffered:
                 send(("chunk", b"".join(buffered)))
             send(("end", None))
@@ -231,6 +244,9 @@ class QueryPool:
         if kind == "value":
             self._idle.put_nowait(worker)
             return message[1]
+        if kind == "whole":
+            self._idle.put_nowait(worker)
+            return Answer(meta=message[1], chunks=_one(message[2]), body=message[2])
         if kind == "error":
             self._idle.put_nowait(worker)
             raise _rebuild_error(*message[1:])
@@ -271,6 +287,8 @@ class QueryPool:
         first = messages[0]
         if first[0] == "value":
             return first[1]
+        if first[0] == "whole":
+            return Answer(meta=first[1], chunks=_one(first[2]), body=first[2])
         if first[0] == "error":
             raise _rebuild_error(*first[1:])
 

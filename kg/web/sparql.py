@@ -152,7 +152,10 @@ async def _answer(request: Request) -> Response:
     headers = {"Vary": "Accept"}
     if answer.meta.get("truncated"):
         headers["KG-Truncated"] = f"true; KG_MAX_ROWS={state.settings.max_rows}"
-    return StreamingResponse(answer.chunks, media_type=f"{used.media_type}; charset=utf-8", headers=headers)
+    media_type = f"{used.media_type}; charset=utf-8"
+    if answer.body is not None:
+        return Response(answer.body, media_type=media_type, headers=headers)
+    return StreamingResponse(answer.chunks, media_type=media_type, headers=headers)
 
 
 @router.get("/sparql", name="sparql_get", openapi_extra=_OPENAPI_GET,
