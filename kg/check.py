@@ -15,7 +15,6 @@ checked. Raises :class:`kg.errors.InputError` for a path that does not exist or 
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -201,8 +200,8 @@ class Workspace:
             doc = parse_turtle(text, base=path.resolve().as_uri(), tag=f"c{index}x")
         except TurtleError as err:  # pyoxigraph accepted it: a limit of our positional parser, not the file's
             self.findings.append(Finding(display, err.line, err.column, "warning", "syntax",
-                                         f"kg check cannot locate triples in this file ({err.message}); "
-                                         "its findings point at line 1"))
+                                         f"kg check's positional parser cannot read this file ({err.message}); "
+                                         "it is loaded as context only, its own triples are not checked"))
             self.store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in reference)
             return
         located = Located(path, display, graph, doc)
@@ -239,7 +238,7 @@ def _ox_message(err: SyntaxError) -> str:
     return tail if sep and head.startswith("Parser error") else msg
 
 
-def _files(paths: Iterable[Path], extensions: Iterable[str]) -> list[Path]:
+def expand_files(paths: Iterable[Path], extensions: Iterable[str]) -> list[Path]:
     """Files as given; folders expanded recursively to files with ``extensions``, sorted. InputError if missing."""
     wanted = set(extensions)
     out: list[Path] = []
@@ -268,7 +267,7 @@ def check(paths: Sequence[Path | str] | None = None, *, settings: Settings | Non
 
     settings = settings or Settings()
     full = paths is None
-    targets = _files([settings.data_dir] if full else [Path(p) for p in paths], CHECKABLE)
+    targets = expand_files([settings.data_dir] if full else [Path(p) for p in paths], CHECKABLE)
     for t in targets:
         if t.suffix not in CHECKABLE:
             raise InputError(f"{t}: kg check reads Turtle files (.ttl, .nt), not {t.suffix or 'this file'}",
@@ -280,7 +279,7 @@ def check(paths: Sequence[Path | str] | None = None, *, settings: Settings | Non
     for folder in (settings.ontology_dir, settings.data_dir):
         if not folder.is_dir():
             continue
-        for path in _files([folder], RDF_EXTENSIONS):
+        for path in expand_files([folder], RDF_EXTENSIONS):
             if path.resolve() not in chosen:
                 ws.load_context(path)
                 if folder == settings.ontology_dir:
@@ -288,12 +287,11 @@ def check(paths: Sequence[Path | str] | None = None, *, settings: Settings | Non
         if folder == settings.ontology_dir:
             ws.ontology_graphs |= {c.graph for c in ws.checked if settings.ontology_dir.resolve() in
                                    c.path.resolve().parents}
+    # Where a node is described in several checked files, findings point into the first by path, whatever the
+    # order the paths were given in.
+    ws.checked.sort(key=lambda c: c.display)
     if any(c.doc.triples for c in ws.checked):
         for rule in (vocabulary, references, duplicates, source_text, shacl_findings, consistency):
             rule(ws)
     return Report(tuple(ws.findings), checked=tuple(ws.display(t) for t in targets),
                   mode="full" if full else "incremental", rules=RULES)
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()

@@ -115,6 +115,46 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return serve(settings, data=args.data or None)
 
 
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    from kg.check import RULES, check
+    from kg.report import render
+
+    if args.list_rules:
+        _write(args, "".join(f"{r.id:<12} {r.summary}\n" for r in RULES))
+        return 0
+    report = check(args.paths or None, settings=settings)
+    _write(args, render(report, args.format, root=settings.root))
+    print(f"kg check: {report.summary()}", file=sys.stderr)
+    return 0 if report.conforms else 1
+
+
+def cmd_fmt(args: argparse.Namespace, settings: Settings) -> int:
+    from kg.fmt import fmt_paths
+
+    result = fmt_paths(args.paths or None, check=args.check, settings=settings)
+    for finding in result.findings:
+        print(finding, file=sys.stderr)
+    verb = "would reformat" if args.check else "reformatted"
+    sys.stdout.write("".join(f"{verb} {name}\n" for name in result.changed))
+    print(f"kg fmt: {len(result.changed)} file(s) {verb}, {len(result.unchanged)} already canonical, "
+          f"{len(result.findings)} not parsed", file=sys.stderr)
+    return 1 if result.findings or (args.check and result.changed) else 0
+
+
+def cmd_synth(args: argparse.Namespace, settings: Settings) -> int:
+    from kg.synth import generate
+
+    if args.claims < 1:
+        raise UsageError("--claims must be at least 1")
+    out = Path(args.output)
+    if out.exists() and any(out.iterdir()):
+        raise UsageError(f"{out}: exists and is not empty; choose a new directory")
+    graph = generate(args.claims, out, seed=args.seed)
+    print(f"kg synth: {graph.claims:,} figures, {graph.actors:,} agencies, {len(graph.files)} data files in {out} "
+          f"(serve with: kg serve --data ontology --data {out / 'data'})", file=sys.stderr)
+    return 0
+
+
 # --- parser -------------------------------------------------------------------------------------------------
 
 def _common(p: argparse.ArgumentParser, *, data: bool = True) -> None:
@@ -174,6 +214,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--accept", help="Accept header for --get")
     _common(p)
     p.set_defaults(handler=cmd_serve)
+
+    p = sub.add_parser("check", help="validate Turtle files within the whole graph; findings as file:line:col",
+                       description="Check PATHs (default: all of data/, a full run) against the ontology, the "
+                                   "shapes, the seed texts and the rest of the graph. Exit 0 when the data "
+                                   "conforms (warnings allowed), 1 when it does not, 2 on a usage or input error.")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="Turtle files or folders to check incrementally")
+    p.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    p.add_argument("--list-rules", action="store_true", help="print the rule ids and what each checks")
+    _common(p, data=False)
+    p.set_defaults(handler=cmd_check)
+
+    p = sub.add_parser("fmt", help="rewrite Turtle files in the canonical layout (--check: only report)",
+                       description="Rewrite PATHs (default: the .ttl files of ontology/, shapes/, data/) in the "
+                                   "canonical layout, atomically; a file that does not parse is reported, never "
+                                   "touched. Exit 1 with --check when a file is not canonical, or when a file "
+                                   "does not parse.")
+    p.add_argument("paths", nargs="*", metavar="PATH")
+    p.add_argument("--check", action="store_true", help="write nothing; list the files that are not canonical")
+    p.add_argument("--root", help="repository root holding ontology/, shapes/, data/, seeds/ (KG_ROOT)")
+    p.set_defaults(handler=cmd_fmt)
+
+    p = sub.add_parser("synth", help="write a deterministic synthetic graph that conforms to the shapes")
+    p.add_argument("--claims", type=int, required=True, metavar="N", help="number of figures")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="new directory (data/ and seeds/ inside)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (the same seed writes the same bytes)")
+    p.set_defaults(handler=cmd_synth)
 
     return parser
 

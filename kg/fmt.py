@@ -23,14 +23,29 @@ import os
 import re
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from kg.errors import InputError
-from kg.turtle import RDF, RDF_FIRST, RDF_NIL, RDF_REST, RDF_TYPE, XSD, Document, Term, is_local_name, parse_turtle
+from kg.report import Finding
+from kg.settings import Settings
+from kg.turtle import (
+    RDF,
+    RDF_FIRST,
+    RDF_NIL,
+    RDF_REST,
+    RDF_TYPE,
+    XSD,
+    Document,
+    Term,
+    TurtleError,
+    is_local_name,
+    parse_turtle,
+)
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 _BARE = {
@@ -154,7 +169,7 @@ class Writer:
             node = next(iter(props[RDF_REST]))
         return items
 
-    def term(self, node: Term, indent: int, *, stack: frozenset[Term] = frozenset()) -> str:
+    def term(self, node: Term, indent: int) -> str:
         if isinstance(node, ox.NamedNode):
             return "()" if node == RDF_NIL else self.iri(node)
         if isinstance(node, ox.Literal):
@@ -163,10 +178,10 @@ class Writer:
             return f"_:{self.labels[node]}"
         items = self.collection(node)
         if items is not None:
-            return "( " + " ".join(self.term(i, indent, stack=stack | {node}) for i in items) + " )"
+            return "( " + " ".join(self.term(i, indent) for i in items) + " )"
         if not self.index.get(node):
             return "[]"
-        return "[ " + self.predicates(node, indent + 8, stack=stack | {node}) + " ]"
+        return "[ " + self.predicates(node, indent + 8) + " ]"
 
     # --- blocks ---
 
@@ -179,13 +194,13 @@ class Writer:
             return (2, self.iri(p))
         return sorted(self.index[node], key=key)
 
-    def predicates(self, node: Term, indent: int, *, stack: frozenset[Term] = frozenset()) -> str:
+    def predicates(self, node: Term, indent: int) -> str:
         """``p o1, o2 ;\\n<indent>q o3`` for every predicate of ``node``."""
         parts = []
         for p in self.predicate_order(node):
-            rendered = sorted(self.term(o, indent, stack=stack) for o in self.index[node][p])
+            rendered = sorted(self.term(o, indent) for o in self.index[node][p])
             text = rendered[0]
-            for prev, cur in zip(rendered, rendered[1:], strict=False):
+            for prev, cur in pairwise(rendered):
                 block = prev.startswith("[ ") or cur.startswith("[ ")
                 text += (" ,\n" + " " * (indent + 4) if block else ", ") + cur
             parts.append(f"{self.iri(p, predicate=True)} {text}")
@@ -193,10 +208,8 @@ class Writer:
 
     def block(self, subject: Term) -> str:
         """The statement for one top-level subject, ending in `` .``."""
-        if isinstance(subject, ox.BlankNode) and subject not in self.labels:
-            head = "[]"
-        else:
-            head = self.term(subject, 0)
+        anonymous = isinstance(subject, ox.BlankNode) and subject not in self.labels
+        head = "[]" if anonymous else self.term(subject, 0)
         if not self.index.get(subject):
             return ""
         return f"{head} {self.predicates(subject, 4)} .\n"
@@ -322,5 +335,67 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-__all__ = ["RDF", "Writer", "format_document", "format_text", "quote", "read_text", "render_subjects",
-           "write_atomic"]
+@dataclass(frozen=True)
+class FmtResult:
+    """What ``fmt_paths`` did: files not in the canonical layout (rewritten unless checking), files already
+    canonical, and a ``syntax`` finding for each file that does not parse (left untouched)."""
+
+    changed: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    findings: tuple[Finding, ...]
+
+
+def fmt_paths(paths: Sequence[Path | str] | None = None, *, check: bool = False,
+              settings: Settings | None = None) -> FmtResult:
+    """Format ``paths`` (default: the Turtle files of ``ontology/``, ``shapes/`` and ``data/``) in place, or with
+    ``check`` only report which are not canonical. :class:`InputError` for a missing, unreadable or non-Turtle
+    path."""
+    from kg.check import expand_files
+
+    settings = settings or Settings()
+    roots = ([settings.ontology_dir, settings.shapes_dir, settings.data_dir] if paths is None
+             else [Path(p) for p in paths])
+    files = expand_files([r for r in roots if paths is not None or r.is_dir()], {".ttl"})
+    changed: list[str] = []
+    unchanged: list[str] = []
+    findings: list[Finding] = []
+    for path in files:
+        if path.suffix != ".ttl":
+            raise InputError(f"{path}: kg fmt rewrites Turtle files (.ttl) only", path=str(path))
+        display = _display(path, settings)
+        try:
+            text = read_text(path)
+        except InputError as err:
+            if err.details.get("line") is None:
+                raise
+            findings.append(Finding(display, err.details["line"], err.details["column"], "error", "syntax",
+                                    err.message))
+            continue
+        try:
+            list(ox.parse(input=text.encode("utf-8"), format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()))
+            formatted = format_text(text, base=path.resolve().as_uri())
+        except SyntaxError as err:
+            findings.append(Finding(display, err.lineno or 1, err.offset or 1, "error", "syntax",
+                                    str(err.msg).partition(": ")[2] or str(err.msg)))
+            continue
+        except TurtleError as err:
+            findings.append(Finding(display, err.line, err.column, "error", "syntax", err.message))
+            continue
+        if formatted == text:
+            unchanged.append(display)
+            continue
+        changed.append(display)
+        if not check:
+            write_atomic(path, formatted)
+    return FmtResult(tuple(changed), tuple(unchanged), tuple(sorted(findings)))
+
+
+def _display(path: Path, settings: Settings) -> str:
+    try:
+        return path.resolve().relative_to(settings.root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+__all__ = ["RDF", "FmtResult", "Writer", "fmt_paths", "format_document", "format_text", "quote", "read_text",
+           "render_subjects", "write_atomic"]

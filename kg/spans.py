@@ -9,8 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from kg.errors import InputError, UsageError
+from kg.fmt import render_subjects
 from kg.graph import read_bytes
+from kg.settings import ENTITY_NS
+from kg.turtle import RDF_TYPE, XSD
+from kg.vocab import KG, OA, PREFIXES
+
+XSD_INTEGER = ox.NamedNode(XSD + "integer")
 
 #: Characters of context kept on each side of a quote (oa:prefix / oa:suffix).
 CONTEXT = 24
@@ -46,22 +54,34 @@ def locate(text: str, quote: str, *, occurrence: int = 1) -> Span:
     return Span(start, end, quote, text[max(0, start - CONTEXT):start], text[end:end + CONTEXT])
 
 
-def _turtle_string(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r") + '"'
+def _node(name: str) -> ox.NamedNode:
+    """An IRI from ``<iri>`` or a prefixed name of :data:`kg.vocab.PREFIXES` (``kgr:doc-x``)."""
+    if name.startswith("<") and name.endswith(">"):
+        return ox.NamedNode(name[1:-1])
+    prefix, sep, local = name.partition(":")
+    if not sep or prefix not in PREFIXES:
+        raise UsageError(f"{name!r} is neither <IRI> nor a prefixed name with one of: {', '.join(PREFIXES)}")
+    return ox.NamedNode(PREFIXES[prefix] + local)
 
 
 def span_turtle(span: Span, *, name: str, document: str, mention_of: str | None = None) -> str:
-    """A ``kg:TextSpan`` (or ``kg:Mention`` of ``mention_of``) in the layout used in ``data/``."""
-    kind = "kg:Mention" if mention_of else "kg:TextSpan"
-    denotes = f"\n    kg:denotes {mention_of} ;" if mention_of else ""
-    return (
-        f"kgr:{name} a {kind} ;{denotes}\n"
-        f"    oa:hasSource {document} ;\n"
-        f"    oa:hasSelector [ a oa:TextQuoteSelector ;\n"
-        f"            oa:exact {_turtle_string(span.exact)} ;\n"
-        f"            oa:prefix {_turtle_string(span.prefix)} ;\n"
-        f"            oa:suffix {_turtle_string(span.suffix)} ] ,\n"
-        f"        [ a oa:TextPositionSelector ;\n"
-        f"            oa:start {span.start} ;\n"
-        f"            oa:end {span.end} ] .\n"
-    )
+    """A ``kg:TextSpan`` (or ``kg:Mention`` of ``mention_of``) in the canonical layout of ``kg fmt``, so the
+    block can be pasted into a file of ``data/`` unchanged."""
+    node = ox.NamedNode(ENTITY_NS + name)
+    quote, position = ox.BlankNode("quote"), ox.BlankNode("position")
+    triples = [
+        ox.Triple(node, RDF_TYPE, ox.NamedNode(KG + ("Mention" if mention_of else "TextSpan"))),
+        ox.Triple(node, ox.NamedNode(OA + "hasSource"), _node(document)),
+        ox.Triple(node, ox.NamedNode(OA + "hasSelector"), quote),
+        ox.Triple(node, ox.NamedNode(OA + "hasSelector"), position),
+        ox.Triple(quote, RDF_TYPE, ox.NamedNode(OA + "TextQuoteSelector")),
+        ox.Triple(quote, ox.NamedNode(OA + "exact"), ox.Literal(span.exact)),
+        ox.Triple(quote, ox.NamedNode(OA + "prefix"), ox.Literal(span.prefix)),
+        ox.Triple(quote, ox.NamedNode(OA + "suffix"), ox.Literal(span.suffix)),
+        ox.Triple(position, RDF_TYPE, ox.NamedNode(OA + "TextPositionSelector")),
+        ox.Triple(position, ox.NamedNode(OA + "start"), ox.Literal(str(span.start), datatype=XSD_INTEGER)),
+        ox.Triple(position, ox.NamedNode(OA + "end"), ox.Literal(str(span.end), datatype=XSD_INTEGER)),
+    ]
+    if mention_of:
+        triples.append(ox.Triple(node, ox.NamedNode(KG + "denotes"), _node(mention_of)))
+    return render_subjects(triples, PREFIXES)

@@ -91,20 +91,27 @@ def shacl(data: rdflib.Graph, shapes: rdflib.Graph) -> list[ShaclResult]:
     No inference is run (the ontology's subclass triples are in ``data``, which is all ``sh:class`` needs),
     SHACL-SPARQL constraints are enabled.
     """
+    return sorted(result for result, _value in shacl_with_values(data, shapes))
+
+
+def shacl_with_values(data: rdflib.Graph, shapes: rdflib.Graph) -> list[tuple[ShaclResult, rdflib.term.Node | None]]:
+    """Like :func:`shacl`, unsorted, each result with its ``sh:value`` as an rdflib term (the flattened text loses
+    a literal's datatype, which is what tells ``387`` from ``"387"``)."""
     _conforms, report, _text_report = pyshacl.validate(
         data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
     )
     results = []
     for node in report.subjects(RDF.type, SH.ValidationResult):
-        results.append(ShaclResult(
+        value = report.value(node, SH.value)
+        results.append((ShaclResult(
             severity=_SEVERITY.get(report.value(node, SH.resultSeverity), "violation"),
             focus=_text(report.value(node, SH.focusNode)),
             path=_path_text(report, report.value(node, SH.resultPath)),
-            value=_text(report.value(node, SH.value)),
+            value=_text(value),
             message=str(report.value(node, SH.resultMessage) or ""),
             shape=_text(report.value(node, SH.sourceShape)),
-        ))
-    return sorted(results)
+        ), value))
+    return results
 
 
 def owl_inconsistencies(graph: rdflib.Graph) -> list[str]:

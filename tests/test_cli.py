@@ -84,3 +84,20 @@ def test_span_prints_the_selectors_used_in_data(capsys):
 def test_span_quote_not_found_exit_2(capsys):
     assert main(["span", str(SEED), "not in the article"]) == 2
     assert "quote not found" in capsys.readouterr().err
+
+
+def test_synth_writes_a_graph_kg_can_load(tmp_path, capsys):
+    from kg.figures import figures
+    from kg.graph import load
+    from kg.query import query
+
+    out = tmp_path / "synth"
+    assert main(["synth", "--claims", "25", "-o", str(out)]) == 0
+    kg = load([ROOT / "ontology", out / "data"])
+    assert len(figures(kg)) == 25
+    qualitative = query(kg, "SELECT (COUNT(*) AS ?n) WHERE { ?c a kg:Allegation }").rows[0][0].value
+    posts = query(kg, "SELECT (COUNT(*) AS ?n) WHERE { ?p kg:holdsPost ?post }").rows[0][0].value
+    events = query(kg, "SELECT (COUNT(*) AS ?n) WHERE { ?e a kg:AggregateEvent }").rows[0][0].value
+    assert int(qualitative) == 5 and int(posts) == 5 and int(events) == 10
+    assert main(["synth", "--claims", "25", "-o", str(out)]) == 2  # never writes over an existing graph
+    assert "not empty" in capsys.readouterr().err

@@ -102,11 +102,10 @@ async def query_page(request: Request, query: str | None = None) -> HTMLResponse
 async def figures_page(request: Request, offset: int = Query(0, ge=0),
                        limit: int = Query(PAGE_FIGURES, ge=1, le=10_000)) -> Response:
     state = state_of(request)
-    assert state.figures is not None
     fmt = negotiate(request.headers.get("accept"), (BY_NAME["html"], BY_NAME["csv"], BY_NAME["json"]))
     if fmt.name != "html":
         return await figures_data(request, fmt.extension if fmt.name == "csv" else "json", offset, limit)
-    view = state.figures
+    view = await state.figures_view()
     return templates.TemplateResponse(request, "figures.html", _context(
         request, rows=view.records(offset, limit), columns=COLUMNS, offset=offset, limit=limit, total=view.count))
 
@@ -116,8 +115,7 @@ async def figures_page(request: Request, offset: int = Query(0, ge=0),
 async def figures_data(request: Request, extension: str, offset: int = Query(0, ge=0),
                        limit: int | None = Query(None, ge=0)) -> Response:
     state = state_of(request)
-    view = state.figures
-    assert view is not None
+    view = await state.figures_view()
     headers = {"ETag": f'"{state.version[:16]}-figures-{offset}-{limit}-{extension}"',
                "Last-Modified": state.http_last_modified, "KG-Total-Rows": str(view.count)}
     if extension == "csv":

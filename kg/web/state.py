@@ -35,6 +35,7 @@ class ServerState:
     locks: dict[str, asyncio.Lock] = field(default_factory=dict)
     dump_dir: Path | None = None
     _tmp: tempfile.TemporaryDirectory[str] | None = None
+    _figures_task: asyncio.Task[FiguresView] | None = None
 
     async def start(self) -> None:
         """Hash the sources (the version), build or reuse the persisted store, start the workers, and prepare
@@ -56,14 +57,29 @@ class ServerState:
         self.dump_dir.mkdir(parents=True, exist_ok=True)
         self.pool = QueryPool(self.settings, self.data, store_path=store_path)
         await self.pool.start()
-        figures_dir = work_dir / "figures"
-        self.figures = FiguresView.open(figures_dir)
-        if self.figures is None:
-            await self.pool.call(Task("prepare_figures", {"directory": str(figures_dir)}),
+        self._figures_task = asyncio.get_running_loop().create_task(self._prepare_figures(work_dir / "figures"))
+
+    async def _prepare_figures(self, directory: Path) -> FiguresView:
+        """The prepared view of this version: reused when it exists, else computed by a worker. Runs in the
+        background so the endpoint answers while a large view is being prepared."""
+        view = FiguresView.open(directory)
+        if view is None:
+            assert self.pool is not None
+            await self.pool.call(Task("prepare_figures", {"directory": str(directory)}),
                                  timeout=max(3600.0, self.settings.query_timeout_s))
-            self.figures = FiguresView.open(figures_dir)
+            view = FiguresView.open(directory)
+        assert view is not None
+        self.figures = view
+        return view
+
+    async def figures_view(self) -> FiguresView:
+        """The prepared figures view, waiting for it when it is still being prepared."""
+        assert self._figures_task is not None
+        return await asyncio.shield(self._figures_task)
 
     async def close(self) -> None:
+        if self._figures_task is not None and not self._figures_task.done():
+            self._figures_task.cancel()
         if self.pool is not None:
             await self.pool.close()
         if self._tmp is not None:
