@@ -20,7 +20,6 @@ file that does not parse; ``fmt_paths`` reports such a file as a ``syntax`` find
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -46,14 +45,9 @@ from kg.turtle import (
     is_local_name,
     parse_turtle,
 )
+from kg.vocab import BARE_LITERALS
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-_BARE = {
-    XSD + "integer": re.compile(r"[+-]?[0-9]+"),
-    XSD + "decimal": re.compile(r"[+-]?[0-9]*\.[0-9]+"),
-    XSD + "double": re.compile(r"[+-]?(?:[0-9]+\.[0-9]*|\.?[0-9]+)[eE][+-]?[0-9]+"),
-    XSD + "boolean": re.compile(r"true|false"),
-}
 _SHORT_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
 
 
@@ -149,7 +143,7 @@ class Writer:
         dt = lit.datatype.value
         if dt == XSD + "string":
             return quote(lit.value)
-        bare = _BARE.get(dt)
+        bare = BARE_LITERALS.get(dt)
         if bare is not None and bare.fullmatch(lit.value):
             return lit.value
         return quote(lit.value) + "^^" + self.iri(lit.datatype)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
@@ -19,17 +18,10 @@ import pyoxigraph as ox
 from kg.errors import UsageError
 from kg.graph import OX_FORMATS
 from kg.query import AskResult, GraphResult, QueryResult, Term
-from kg.vocab import PREFIXES
+from kg.vocab import BARE_LITERALS, PREFIXES
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-# Literals that Turtle may write bare, with the spelling that reads back as the same datatype (Turtle §2.5.2).
-_BARE_TSV = {
-    XSD + "integer": re.compile(r"[+-]?[0-9]+"),
-    XSD + "decimal": re.compile(r"[+-]?[0-9]*\.[0-9]+"),
-    XSD + "double": re.compile(r"[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)[eE][+-]?[0-9]+"),
-    XSD + "boolean": re.compile(r"true|false"),
-}
 
 SELECT_FORMATS = ("table", "json", "xml", "csv", "tsv")
 GRAPH_FORMATS = ("turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml")
@@ -58,7 +50,7 @@ def ntriples(term: Term | None) -> str:
 def _tsv_term(term: Term | None) -> str:
     """Turtle syntax; numbers and booleans bare only when their spelling reads back as the same datatype."""
     if isinstance(term, ox.Literal) and term.language is None:
-        pattern = _BARE_TSV.get(term.datatype.value)
+        pattern = BARE_LITERALS.get(term.datatype.value)
         if pattern is not None and pattern.fullmatch(term.value):
             return term.value
     return ntriples(term)

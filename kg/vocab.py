@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from kg.settings import ENTITY_NS, ONTOLOGY_NS, SHAPES_NS
 
 KG = ONTOLOGY_NS
@@ -23,6 +25,15 @@ DCT = "http://purl.org/dc/terms/"
 SH = "http://www.w3.org/ns/shacl#"
 VOID = "http://rdfs.org/ns/void#"
 WD = "http://www.wikidata.org/entity/"
+
+# Literals Turtle may write bare, with the spellings that read back as the same datatype (Turtle §2.5.2);
+# used by the TSV results writer and by `kg fmt`.
+BARE_LITERALS: dict[str, re.Pattern[str]] = {
+    XSD + "integer": re.compile(r"[+-]?[0-9]+"),
+    XSD + "decimal": re.compile(r"[+-]?[0-9]*\.[0-9]+"),
+    XSD + "double": re.compile(r"[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)[eE][+-]?[0-9]+"),
+    XSD + "boolean": re.compile(r"true|false"),
+}
 
 PREFIXES: dict[str, str] = {
     "kg": KG,
