@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from kg import __version__
-from kg.errors import KgError, UsageError
+from kg.errors import InputError, KgError, UsageError
 from kg.settings import Settings
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -62,19 +62,28 @@ def cmd_figures(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _query_text(source: str) -> str:
+    """The query: stdin for ``-``, the file when ``source`` names one, else ``source`` itself."""
+    if source == "-":
+        return sys.stdin.read()
+    looks_like_file = source.endswith(".rq") or ("\n" not in source and len(source) < 4096 and Path(source).is_file())
+    if not looks_like_file:
+        return source
+    try:
+        return Path(source).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{source}: no such query file", path=source) from None
+    except UnicodeDecodeError as err:
+        raise InputError(f"{source}: not UTF-8 text (byte {err.start})", path=source) from None
+    except OSError as err:
+        raise InputError(f"{source}: cannot read ({err.strerror})", path=source) from None
+
+
 def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     from kg.query import query
     from kg.render import result_text
 
-    source = args.query
-    if source == "-":
-        text = sys.stdin.read()
-    elif Path(source).is_file():
-        text = Path(source).read_text(encoding="utf-8")
-    elif source.endswith(".rq"):
-        raise UsageError(f"{source}: no such query file")
-    else:
-        text = source
+    text = _query_text(args.query)
     result = query(_load(args, settings), text)
     _write(args, result_text(result, args.format))
     if getattr(result, "truncated", False):
@@ -147,8 +156,8 @@ def cmd_synth(args: argparse.Namespace, settings: Settings) -> int:
     if args.claims < 1:
         raise UsageError("--claims must be at least 1")
     out = Path(args.output)
-    if out.exists() and any(out.iterdir()):
-        raise UsageError(f"{out}: exists and is not empty; choose a new directory")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise UsageError(f"{out}: exists and is not an empty directory; choose a new directory")
     graph = generate(args.claims, out, seed=args.seed)
     print(f"kg synth: {graph.claims:,} figures, {graph.actors:,} agencies, {len(graph.files)} data files in {out} "
           f"(serve with: kg serve --data ontology --data {out / 'data'})", file=sys.stderr)

@@ -18,9 +18,10 @@ import asyncio
 import contextlib
 import multiprocessing
 import os
+import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -43,11 +44,20 @@ class Task:
 @dataclass
 class Answer:
     """A streamed answer: ``meta`` arrives first (form, truncation ...), then the body chunks. ``body`` is the
-    whole body when it was small enough to arrive in one message (callers may skip streaming then)."""
+    whole body when it was small enough to arrive in one message (callers may skip streaming then).
+
+    Whoever sends the answer must call :meth:`close` when the response ends, however it ends (a client that
+    disconnects before the first chunk never runs the stream): an unfinished stream's worker is then replaced
+    instead of being left blocked on a full pipe."""
 
     meta: dict[str, Any]
     chunks: AsyncIterator[bytes]
     body: bytes | None = None
+    release: Callable[[bool], None] | None = field(default=None, repr=False)
+
+    def close(self) -> None:
+        if self.release is not None:
+            self.release(False)
 
 
 async def _one(data: bytes) -> AsyncIterator[bytes]:
@@ -164,6 +174,7 @@ class QueryPool:
         self._inline_state: Any = None
         self._inline_lock = threading.Lock()
         self.restarts = 0
+        self._closed = False
 
     @property
     def inline(self) -> bool:
@@ -182,22 +193,47 @@ class QueryPool:
     async def _spawn(self) -> None:
         worker = _Worker(self._ctx, self.settings, self.paths, self.store_path)
         self._workers.add(worker)
-        message = await _recv(worker.conn, timeout=3600)
+        try:
+            message = await _recv(worker.conn, timeout=3600)
+        except BaseException:
+            worker.kill()
+            self._workers.discard(worker)
+            raise
         if message[0] != "ready":
             worker.kill()
             self._workers.discard(worker)
             raise _rebuild_error(*message[1:])
+        if self._closed:
+            worker.kill()
+            self._workers.discard(worker)
+            return
         await self._idle.put(worker)
+
+    async def _respawn(self) -> None:
+        """Start a replacement worker, retrying with back-off: a failed start (the data no longer parses, say)
+        must not shrink the pool for good."""
+        delay = 1.0
+        while not self._closed:
+            try:
+                await self._spawn()
+                return
+            except Exception as err:  # reported and retried; the pool keeps serving with the other workers
+                print(f"kg: could not start a query worker ({err}); retrying in {delay:g} s", file=sys.stderr)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
 
     def _replace(self, worker: _Worker) -> None:
         worker.kill()
         self._workers.discard(worker)
+        if self._closed:
+            return
         self.restarts += 1
-        task = asyncio.get_running_loop().create_task(self._spawn())
+        task = asyncio.get_running_loop().create_task(self._respawn())
         self._respawns.add(task)
         task.add_done_callback(self._respawns.discard)
 
     async def close(self) -> None:
+        self._closed = True
         for task in list(self._respawns):
             task.cancel()
         for worker in list(self._workers):
@@ -237,9 +273,12 @@ class QueryPool:
         except TimeoutError:
             self._replace(worker)
             raise self._timeout_error() from None
-        except (EOFError, OSError, BrokenPipeError):
+        except (EOFError, OSError):
             self._replace(worker)
             raise KgError("the query worker stopped unexpectedly; it has been restarted") from None
+        except BaseException:  # cancelled (client gone, shutdown): the worker may still be answering
+            self._replace(worker)
+            raise
         kind = message[0]
         if kind == "value":
             self._idle.put_nowait(worker)
@@ -250,28 +289,44 @@ class QueryPool:
         if kind == "error":
             self._idle.put_nowait(worker)
             raise _rebuild_error(*message[1:])
-        return Answer(meta=message[1], chunks=self._stream(worker, deadline))
+        released = False
 
-    async def _stream(self, worker: _Worker, deadline: float) -> AsyncIterator[bytes]:
-        done = False
-        try:
-            while True:
-                message = await _recv(worker.conn, max(0.0, deadline - time.monotonic()))
-                if message[0] == "chunk":
-                    yield message[1]
-                elif message[0] == "end":
-                    done = True
-                    return
-                else:  # an error after the head (e.g. the deadline checked in the worker): stop the body
-                    done = True
-                    return
-        except (TimeoutError, EOFError, OSError):
-            return
-        finally:
-            if done:
+        def release(finished: bool) -> None:
+            nonlocal released
+            if released:
+                return
+            released = True
+            if finished:
                 self._idle.put_nowait(worker)
             else:  # abandoned mid-stream (timeout, client gone): the worker may still be writing
                 self._replace(worker)
+
+        return Answer(meta=message[1], chunks=self._stream(worker, deadline, release), release=release)
+
+    async def _stream(self, worker: _Worker, deadline: float,
+                      release: Callable[[bool], None]) -> AsyncIterator[bytes]:
+        """The body chunks. A stream cut short raises, so the server aborts the response instead of ending it
+        normally: a client must not take half a CSV for the whole."""
+        try:
+            while True:
+                try:
+                    message = await _recv(worker.conn, max(0.0, deadline - time.monotonic()))
+                except TimeoutError:
+                    release(False)
+                    raise self._timeout_error() from None
+                except (EOFError, OSError):
+                    release(False)
+                    raise KgError("the query worker stopped in the middle of the answer") from None
+                if message[0] == "chunk":
+                    yield message[1]
+                elif message[0] == "end":
+                    release(True)
+                    return
+                else:  # an error after the head (e.g. the deadline checked in the worker)
+                    release(True)
+                    raise _rebuild_error(*message[1:])
+        finally:
+            release(False)  # no-op when already released
 
     async def _run_inline(self, task: Task, deadline: float) -> Any:
         messages: list[Any] = []

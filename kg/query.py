@@ -16,7 +16,7 @@ from typing import Literal
 
 import pyoxigraph as ox
 
-from kg.errors import QueryRefused, QuerySyntaxError, QueryTimeout, QueryUnsupported, UpdateRefused
+from kg.errors import QueryRefused, QuerySyntaxError, QueryTimeout, QueryUnsupported, UpdateRefused, UsageError
 from kg.graph import KnowledgeGraph
 from kg.vocab import PREFIXES
 
@@ -37,7 +37,9 @@ _UPDATE_WORDS = re.compile(
 )
 _QUERY_WORDS = re.compile(r"(?<![\w:?$])(SELECT|ASK|CONSTRUCT|DESCRIBE)(?![\w:])", re.IGNORECASE)
 _FROM = re.compile(r"(?<![\w:?$])FROM(?![\w:])", re.IGNORECASE)
-_SERVICE = re.compile(r"(?<![\w:?$])SERVICE\s+(SILENT\s+)?(<[^>]*>|[?$]\w+|[\w-]*:[\w.-]*)", re.IGNORECASE)
+# Every SERVICE keyword, however it is spaced (SPARQL needs no whitespace before "<" or after SILENT), and the
+# IRI after it when there is one.
+_SERVICE = re.compile(r"(?<![\w:?$-])SERVICE(?![\w:-])\s*(?:SILENT(?![\w:-])\s*)?(<[^<>]*>)?", re.IGNORECASE)
 
 
 @dataclass
@@ -97,17 +99,24 @@ def refuse_unsafe(text: str, *, service_allowlist: Sequence[str] = ()) -> None:
     if query_form(text) == "UPDATE":
         raise UpdateRefused("SPARQL Update is not allowed: this endpoint is read-only")
     for match in _SERVICE.finditer(_skeleton(text)):
-        target = match.group(2)
-        iri = target[1:-1] if target.startswith("<") else None
-        if iri is None or iri not in service_allowlist:
+        target = match.group(1)
+        # Only a full IRI on the allow-list passes: a variable or prefixed name could name any endpoint.
+        if target is None or target[1:-1] not in service_allowlist:
+            shown = target or "with a variable or prefixed name"
             raise QueryRefused(
-                f"SERVICE {target} is not allowed: federated queries are limited to KG_SERVICE_ALLOWLIST "
+                f"SERVICE {shown} is not allowed: federated queries are limited to KG_SERVICE_ALLOWLIST "
                 f"({', '.join(service_allowlist) or 'empty'})"
             )
 
 
 def _graph_nodes(iris: Iterable[str]) -> list[ox.NamedNode]:
-    return [ox.NamedNode(i) for i in iris]
+    nodes = []
+    for iri in iris:
+        try:
+            nodes.append(ox.NamedNode(iri))
+        except ValueError as err:
+            raise UsageError(f"graph IRI {iri!r} is not a valid IRI ({err})") from None
+    return nodes
 
 
 def query(

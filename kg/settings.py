@@ -54,6 +54,19 @@ class Settings:
     store_dir: Path | None = field(default=None, metadata={"help": "on-disk store directory; None keeps it in memory"})
     workers: int = field(default=2, metadata={"help": "query worker processes of `kg serve`"})
 
+    def __post_init__(self) -> None:
+        """Reject values that would make the service useless or unsafe, naming the setting."""
+        checks = [
+            (self.query_timeout_s > 0, "KG_QUERY_TIMEOUT_S", "a positive number of seconds"),
+            (self.max_rows >= 0, "KG_MAX_ROWS", "0 (no cap) or a positive number of rows"),
+            (self.max_body_bytes > 0, "KG_MAX_BODY_BYTES", "a positive number of bytes"),
+            (self.workers >= 0, "KG_WORKERS", "0 (queries in threads) or a positive number of processes"),
+            (0 <= self.port <= 65535, "KG_PORT", "a TCP port (0-65535)"),
+        ]
+        for ok, name, expected in checks:
+            if not ok:
+                raise UsageError(f"{name} must be {expected}")
+
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes`` applied; ``None`` values are ignored so unset CLI flags keep the default."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
+
 from kg import describe as _describe
 from kg.figures import figures as _figures
 from kg.graph import KnowledgeGraph, load
@@ -57,16 +59,24 @@ def query(kg: KnowledgeGraph, sparql: str, *, result_format: str, graph_format: 
                   iter_graph(result.triples, graph_format))
 
 
+def _valid_iri(iri: str) -> bool:
+    try:
+        ox.NamedNode(iri)
+    except ValueError:
+        return False
+    return True
+
+
 def describe(kg: KnowledgeGraph, iri: str, *, graph_format: str) -> Stream | None:
-    """The entity's description in ``graph_format``; None when nothing describes it."""
-    if not _describe.exists(kg, iri):
+    """The entity's description in ``graph_format``; None when nothing describes it (or it is no IRI)."""
+    if not _valid_iri(iri) or not _describe.exists(kg, iri):
         return None
     return Stream({"form": "CONSTRUCT", "format": graph_format, "truncated": False},
                   iter_graph(_describe.describe(kg, iri), graph_format))
 
 
 def entity(kg: KnowledgeGraph, iri: str) -> _describe.EntityView | None:
-    return _describe.entity_view(kg, iri) if _describe.exists(kg, iri) else None
+    return _describe.entity_view(kg, iri) if _valid_iri(iri) and _describe.exists(kg, iri) else None
 
 
 def figures(kg: KnowledgeGraph) -> list[dict[str, str]]:
@@ -81,17 +91,19 @@ def prepare_figures(kg: KnowledgeGraph, directory: str) -> int:
 
 
 def dump(kg: KnowledgeGraph, path: str, *, format: str) -> dict[str, Any]:
-    """Write the dump to ``path`` and a gzip copy to ``path.gz`` (atomically); returns their sizes."""
+    """Write the dump to ``path`` and a gzip copy to ``path.gz``; returns their sizes. Both are written under
+    temporary names and the plain file is published last, so its presence means both are complete."""
     target = Path(path)
-    tmp = target.with_name(target.name + ".tmp")
+    gz_target = target.with_name(target.name + ".gz")
+    tmp = target.with_name(f"{target.name}.tmp{os.getpid()}")
+    gz_tmp = target.with_name(f"{target.name}.gz.tmp{os.getpid()}")
     with tmp.open("wb") as out:
         _dump(kg, out, format=format)
-    os.replace(tmp, target)
-    gz_tmp = target.with_name(target.name + ".gz.tmp")
-    with target.open("rb") as src, gzip.open(gz_tmp, "wb", compresslevel=6) as dst:
+    with tmp.open("rb") as src, gzip.open(gz_tmp, "wb", compresslevel=6) as dst:
         while block := src.read(1 << 20):
             dst.write(block)
-    os.replace(gz_tmp, target.with_name(target.name + ".gz"))
+    os.replace(gz_tmp, gz_target)
+    os.replace(tmp, target)
     return {"size": target.stat().st_size, "gz_size": target.with_name(target.name + ".gz").stat().st_size}
 
 

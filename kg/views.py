@@ -36,6 +36,7 @@ def write_figures(rows: list[dict[str, str]], directory: Path) -> int:
     written last, so a half-written view is never opened."""
     directory.mkdir(parents=True, exist_ok=True)
     csv_buf, json_buf = io.BytesIO(), io.BytesIO()
+    csv_buf.write(HEADER.encode())  # the file is a complete CSV on its own, served as it is
     csv_index, json_index = array("Q"), array("Q")
     text = io.StringIO()
     writer = csv.DictWriter(text, fieldnames=list(COLUMNS), lineterminator="\n")
@@ -90,6 +91,11 @@ class FiguresView:
         with (self.directory / FILES[kind]).open("rb") as f:
             f.seek(start)
             return f.read(end - start)
+
+    @property
+    def csv_path(self) -> Path:
+        """The whole view as one CSV file (with its header)."""
+        return self.directory / FILES["csv"]
 
     def csv(self, offset: int = 0, limit: int | None = None) -> bytes:
         """The CSV of rows ``[offset, offset+limit)`` with the header of ``kg figures --format csv``."""

@@ -100,4 +100,19 @@ def test_synth_writes_a_graph_kg_can_load(tmp_path, capsys):
     events = query(kg, "SELECT (COUNT(*) AS ?n) WHERE { ?e a kg:AggregateEvent }").rows[0][0].value
     assert int(qualitative) == 5 and int(posts) == 5 and int(events) == 10
     assert main(["synth", "--claims", "25", "-o", str(out)]) == 2  # never writes over an existing graph
-    assert "not empty" in capsys.readouterr().err
+    assert "not an empty directory" in capsys.readouterr().err
+
+
+def test_serve_with_broken_data_exits_2_with_one_line(tmp_path):
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("@prefix ex: <http://e/> .\nex:a ex:b .\n")
+    proc = run("serve", "--port", "9", "--data", str(bad))
+    assert proc.returncode == 2
+    assert proc.stderr.strip().startswith(f"kg serve: {bad}:2:")
+    assert "Traceback" not in proc.stderr
+
+
+def test_long_query_text_is_not_mistaken_for_a_path(capsys):
+    text = "ASK { kgr:state-ua a kg:State } " + "#" * 5000
+    assert main(["query", text, "--format", "json"]) == 0
+    assert '"boolean": true' in capsys.readouterr().out

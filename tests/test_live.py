@@ -62,9 +62,34 @@ def test_slow_query_times_out_while_a_concurrent_query_answers_promptly(server):
     error = json.loads(slow_body)
     assert error["status"] == 503 and "KG_QUERY_TIMEOUT_S=2" in error["error"]
     assert 1.9 < slow_elapsed < 6
-    # the stopped worker was replaced: the server keeps answering
+    # the stopped worker was replaced, and the server keeps answering
+    status, body, _ = get(server + "/-/version.json", accept="application/json")
+    assert json.loads(body)["worker_restarts"] >= 1
     status, _, _ = get(sparql_url(server, "ASK {}"))
     assert status == 200
+
+
+def test_a_client_leaving_mid_stream_does_not_lose_a_worker(server):
+    """A large streamed answer abandoned after the first bytes: the worker is replaced, and every worker
+    still answers afterwards (a lost worker would make these queries wait, then time out)."""
+    import http.client
+
+    before = json.loads(get(server + "/-/version.json", accept="application/json")[1])["worker_restarts"]
+    host, port = server.removeprefix("http://").split(":")
+    for _ in range(3):  # more abandoned streams than there are workers
+        conn = http.client.HTTPConnection(host, int(port), timeout=10)
+        conn.request("GET", "/sparql?" + urllib.parse.urlencode({"query": "SELECT * WHERE { ?s ?p ?o }"}),
+                     headers={"Accept": "text/tab-separated-values"})
+        response = conn.getresponse()
+        assert response.status == 200
+        assert response.read(100)
+        conn.close()  # leave with most of the answer unread
+    time.sleep(0.5)
+    for _ in range(4):
+        status, _, elapsed = get(sparql_url(server, "ASK { kgr:state-ua a kg:State }"))
+        assert status == 200 and elapsed < 1.5
+    after = json.loads(get(server + "/-/version.json", accept="application/json")[1])["worker_restarts"]
+    assert after >= before
 
 
 def test_readme_who_attributed_which_figure_when_by_curl(server):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from kg.errors import QueryRefused, QuerySyntaxError, UpdateRefused
+from kg.errors import QueryRefused, QuerySyntaxError, UpdateRefused, UsageError
 from kg.graph import graph_iri
-from kg.query import AskResult, GraphResult, SelectResult, query, query_form
+from kg.query import AskResult, GraphResult, SelectResult, query, query_form, refuse_unsafe
 
 from .conftest import ROOT
 
@@ -66,10 +66,27 @@ def test_updates_are_refused(kg, text):
     assert info.value.http_status == 403
 
 
-def test_service_is_refused_unless_allowed(kg):
-    text = "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"
+@pytest.mark.parametrize("clause", [
+    "SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o }",
+    "SERVICE<http://127.0.0.1:9/sparql>{ ?s ?p ?o }",
+    "SERVICE SILENT<http://127.0.0.1:9/sparql> { ?s ?p ?o }",
+    "service\n# a comment\n<http://127.0.0.1:9/sparql> { ?s ?p ?o }",
+    "SERVICE ?endpoint { ?s ?p ?o }",
+    "SERVICE kgr:endpoint { ?s ?p ?o }",
+])
+def test_service_is_refused_however_it_is_written(kg, clause):
     with pytest.raises(QueryRefused, match="KG_SERVICE_ALLOWLIST"):
-        query(kg, text)
+        query(kg, f"SELECT * WHERE {{ {clause} }}")
+
+
+def test_allowed_service_passes_the_check():
+    refuse_unsafe("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+                  service_allowlist=["http://127.0.0.1:9/sparql"])
+
+
+def test_invalid_graph_iri_is_a_usage_error(kg):
+    with pytest.raises(UsageError, match="not a valid IRI"):
+        query(kg, "ASK {}", default_graph_uris=["not an iri"])
 
 
 def test_keywords_inside_strings_and_iris_do_not_count(kg):

@@ -41,3 +41,10 @@ def test_describe_lists_every_setting_with_help():
     rows = Settings().describe()
     assert {r["env"] for r in rows} >= {"KG_HOST", "KG_QUERY_TIMEOUT_S", "KG_MAX_ROWS"}
     assert all(r["help"] for r in rows)
+
+
+@pytest.mark.parametrize(("field", "value", "name"), [("workers", -1, "KG_WORKERS"), ("max_rows", -5, "KG_MAX_ROWS"),
+                                                      ("query_timeout_s", 0, "KG_QUERY_TIMEOUT_S")])
+def test_flag_values_are_validated_too(field, value, name):
+    with pytest.raises(UsageError, match=name):
+        Settings().replace(**{field: value})

@@ -158,6 +158,13 @@ ERROR_CASES = [
     ("GET", "/ontology.xyz", {}, 404, "no ontology"),
     ("GET", "/ontology/9.9.9", {}, 404, "no ontology version"),
     ("GET", "/queries/nothing.rq", {}, 404, "no bundled query"),
+    ("GET", "/id/a%20b", {}, 404, "nothing is known"),
+    ("GET", "/id/a%20b", {"headers": {"accept": "text/turtle"}}, 404, "nothing is known"),
+    ("GET", "/sparql", {"params": {"query": "ASK {}", "default-graph-uri": "not an iri"}}, 400, "not a valid IRI"),
+    ("GET", "/sparql", {"params": {"query": "DROP ALL"}, "headers": {"accept": "text/turtle"}}, 403, "read-only"),
+    ("GET", "/sparql", {"params": {"query": "SELEC ?x"}, "headers": {"accept": "text/turtle"}}, 400, "malformed"),
+    ("GET", "/sparql", {"params": {"query": "SELECT * WHERE { SERVICE<http://127.0.0.1:9/>{ ?s ?p ?o } }"}},
+     403, "KG_SERVICE_ALLOWLIST"),
 ]
 
 
@@ -220,6 +227,14 @@ def test_dump_gzip_etag_and_conditional_requests(client):
     assert client.get("/dump.nt", headers={"accept-encoding": "gzip", "if-none-match": etag}).status_code == 304
     assert client.get("/dump.nt", headers={"if-modified-since": modified}).status_code == 304
     assert client.get("/dump.nt", headers={"if-none-match": '"other"'}).status_code == 200
+
+
+def test_gzip_refused_with_q0_and_head_has_no_body(client):
+    plain = client.get("/dump.nt", headers={"accept-encoding": "gzip;q=0.0, identity"})
+    assert "content-encoding" not in plain.headers
+    head = client.head("/dump.nt")
+    assert head.status_code == 200 and head.content == b"" and head.headers["etag"]
+    assert client.head(f"/id/{CLAIM}", headers={"accept": "text/turtle"}).status_code == 200
 
 
 @pytest.mark.parametrize(("ext", "fmt"), [("ttl", ox.RdfFormat.TURTLE), ("nt", ox.RdfFormat.N_TRIPLES),

@@ -25,9 +25,20 @@ DUMP_FORMATS: tuple[Format, ...] = tuple(BY_NAME[n] for n in ("turtle", "ntriple
 
 
 def _accepts_gzip(request: Request) -> bool:
+    """True when ``Accept-Encoding`` lists gzip (or ``*``) with a q-value above 0 (RFC 9110 §12.5.3)."""
     for part in request.headers.get("accept-encoding", "").split(","):
-        name, _, params = part.strip().partition(";")
-        if name.strip().lower() in ("gzip", "*") and "q=0" not in params.replace(" ", "").replace("q=0.", "q=x"):
+        name, *params = (p.strip() for p in part.split(";"))
+        if name.lower() not in ("gzip", "*"):
+            continue
+        q = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if q > 0:
             return True
     return False
 
@@ -50,9 +61,12 @@ def _not_modified(request: Request, etag: str, state: ServerState) -> bool:
 async def _dump_file(state: ServerState, fmt: Format) -> Path:
     assert state.dump_dir is not None
     path = state.dump_dir / f"dump-{state.version[:16]}.{fmt.extension}"
-    if not (path.exists() and path.with_name(path.name + ".gz").exists()):
+    def ready() -> bool:  # the plain file is published last (see kg.tasks.dump)
+        return path.exists() and path.with_name(path.name + ".gz").exists()
+
+    if not ready():
         async with state.lock(f"dump-{fmt.name}"):
-            if not path.exists():
+            if not ready():
                 assert state.pool is not None
                 await state.pool.call(Task("dump", {"path": str(path), "format": fmt.name}),
                                       timeout=max(3600.0, state.settings.query_timeout_s))
@@ -88,3 +102,8 @@ async def dump_by_extension(request: Request, extension: str) -> Response:
     if fmt is None or fmt not in DUMP_FORMATS:
         raise NotFound(f"no dump as .{extension}; available: " + ", ".join(f".{f.extension}" for f in DUMP_FORMATS))
     return await _serve(request, fmt)
+
+
+# HEAD answers as GET does, without the body (uvicorn drops it); kept out of the OpenAPI description.
+router.head("/dump", include_in_schema=False)(dump_negotiated)
+router.head("/dump.{extension}", include_in_schema=False)(dump_by_extension)

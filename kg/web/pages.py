@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from kg import __version__
@@ -104,10 +104,14 @@ async def figures_page(request: Request, offset: int = Query(0, ge=0),
     state = state_of(request)
     fmt = negotiate(request.headers.get("accept"), (BY_NAME["html"], BY_NAME["csv"], BY_NAME["json"]))
     if fmt.name != "html":
-        return await figures_data(request, fmt.extension if fmt.name == "csv" else "json", offset, limit)
+        response = await figures_data(request, fmt.extension if fmt.name == "csv" else "json", offset, limit)
+        response.headers["Vary"] = "Accept"
+        return response
     view = await state.figures_view()
+    rows = await asyncio.to_thread(view.records, offset, limit)
     return templates.TemplateResponse(request, "figures.html", _context(
-        request, rows=view.records(offset, limit), columns=COLUMNS, offset=offset, limit=limit, total=view.count))
+        request, rows=rows, columns=COLUMNS, offset=offset, limit=limit, total=view.count),
+        headers={"Vary": "Accept"})
 
 
 @router.get("/figures.{extension}", tags=["Pages"],
@@ -119,9 +123,13 @@ async def figures_data(request: Request, extension: str, offset: int = Query(0, 
     headers = {"ETag": f'"{state.version[:16]}-figures-{offset}-{limit}-{extension}"',
                "Last-Modified": state.http_last_modified, "KG-Total-Rows": str(view.count)}
     if extension == "csv":
-        return Response(view.csv(offset, limit), media_type="text/csv; charset=utf-8", headers=headers)
+        if offset == 0 and limit is None:  # the whole view is one file on disk: stream it
+            return FileResponse(view.csv_path, media_type="text/csv; charset=utf-8", headers=headers)
+        body = await asyncio.to_thread(view.csv, offset, limit)
+        return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
     if extension == "json":
-        return Response(view.json(offset, limit), media_type="application/json", headers=headers)
+        body = await asyncio.to_thread(view.json, offset, limit)
+        return Response(body, media_type="application/json", headers=headers)
     raise NotFound(f"no figures as .{extension}; available: .csv, .json")
 
 
@@ -151,6 +159,9 @@ async def entity(request: Request, name: str) -> Response:
         raise NotFound(f"nothing is known about {iri}")
     body = b"".join([c async for c in answer.chunks])
     return Response(body, media_type=f"{fmt.media_type}; charset=utf-8", headers=headers)
+
+
+router.head("/id/{name:path}", include_in_schema=False)(entity)
 
 
 async def _ontology_html(state: ServerState) -> str:
@@ -216,8 +227,11 @@ async def settings_json(request: Request) -> list[dict[str, Any]]:
     return [s for s in state_of(request).settings.describe() if s["name"] != "root"]
 
 
-@router.get("/-/version.json", tags=["Service"], summary="Software version and data version")
+@router.get("/-/version.json", tags=["Service"],
+            summary="Software and data versions, graphs with their hashes, query workers and their replacements")
 async def version_json(request: Request) -> dict[str, Any]:
     state = state_of(request)
+    pool = state.pool
     return {"version": __version__, "data_version": state.version,
-            "graphs": [{"name": s.graph, "sha256": s.sha256, "bytes": s.size} for s in state.sources]}
+            "graphs": [{"name": s.graph, "sha256": s.sha256, "bytes": s.size} for s in state.sources],
+            "workers": pool.size if pool else 0, "worker_restarts": pool.restarts if pool else 0}

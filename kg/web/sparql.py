@@ -9,10 +9,12 @@ SPARQL 1.1 Service Description.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from kg.errors import NotAcceptable, UnsupportedMediaType, UpdateRefused, UsageError
 from kg.formats import Format, by_name, formats_for, negotiate
@@ -137,8 +139,15 @@ async def _answer(request: Request) -> Response:
         return graph_response(service_description(request, state), fmt)
     text = parsed.queries[0]
     form = query_form(text)
+    if form == "UPDATE":  # refused as such, whatever the client accepts
+        raise UpdateRefused("SPARQL Update is not allowed: this endpoint is read-only")
     candidates = GRAPH_RESULT_FORMATS if form in ("CONSTRUCT", "DESCRIBE") else RESULT_FORMATS
-    fmt = _choose_format(request, parsed.formats, candidates)
+    try:
+        fmt = _choose_format(request, parsed.formats, candidates)
+    except NotAcceptable:
+        if form is not None:
+            raise
+        fmt = candidates[0]  # no query form: the query is malformed, and the 400 saying so is what matters
     graph_fmt = fmt if fmt in GRAPH_RESULT_FORMATS else GRAPH_RESULT_FORMATS[0]
     result_fmt = fmt if fmt in RESULT_FORMATS else RESULT_FORMATS[0]
     assert state.pool is not None
@@ -155,7 +164,22 @@ async def _answer(request: Request) -> Response:
     media_type = f"{used.media_type}; charset=utf-8"
     if answer.body is not None:
         return Response(answer.body, media_type=media_type, headers=headers)
-    return StreamingResponse(answer.chunks, media_type=media_type, headers=headers)
+    return AnswerResponse(answer, media_type=media_type, headers=headers)
+
+
+class AnswerResponse(StreamingResponse):
+    """Streams a worker's answer and releases the worker however the response ends (finished, aborted, or the
+    client gone before the first chunk)."""
+
+    def __init__(self, answer: Answer, **kwargs: Any) -> None:
+        super().__init__(answer.chunks, **kwargs)
+        self.answer = answer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.answer.close()
 
 
 @router.get("/sparql", name="sparql_get", openapi_extra=_OPENAPI_GET,

@@ -36,6 +36,7 @@ class ServerState:
     dump_dir: Path | None = None
     _tmp: tempfile.TemporaryDirectory[str] | None = None
     _figures_task: asyncio.Task[FiguresView] | None = None
+    _figures_dir: Path = Path()
 
     async def start(self) -> None:
         """Hash the sources (the version), build or reuse the persisted store, start the workers, and prepare
@@ -57,7 +58,8 @@ class ServerState:
         self.dump_dir.mkdir(parents=True, exist_ok=True)
         self.pool = QueryPool(self.settings, self.data, store_path=store_path)
         await self.pool.start()
-        self._figures_task = asyncio.get_running_loop().create_task(self._prepare_figures(work_dir / "figures"))
+        self._figures_dir = work_dir / "figures"
+        self._figures_task = asyncio.get_running_loop().create_task(self._prepare_figures(self._figures_dir))
 
     async def _prepare_figures(self, directory: Path) -> FiguresView:
         """The prepared view of this version: reused when it exists, else computed by a worker. Runs in the
@@ -73,8 +75,10 @@ class ServerState:
         return view
 
     async def figures_view(self) -> FiguresView:
-        """The prepared figures view, waiting for it when it is still being prepared."""
-        assert self._figures_task is not None
+        """The prepared figures view, waiting for it when it is still being prepared; a failed preparation is
+        started again by the next request rather than remembered forever."""
+        if self._figures_task is None or (self._figures_task.done() and self._figures_task.exception()):
+            self._figures_task = asyncio.get_running_loop().create_task(self._prepare_figures(self._figures_dir))
         return await asyncio.shield(self._figures_task)
 
     async def close(self) -> None:
