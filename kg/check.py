@@ -22,7 +22,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.errors import InputError
-from kg.graph import OX_FORMATS, RDF_EXTENSIONS, format_of, graph_iri, read_bytes
+from kg.graph import OX_FORMATS, RDF_EXTENSIONS, format_of, graph_iri, read_bytes, syntax_message
 from kg.locate import Located
 from kg.report import Finding, Report, Rule
 from kg.settings import Settings
@@ -194,7 +194,7 @@ class Workspace:
             reference = list(ox.parse(input=data, format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()))
         except SyntaxError as err:
             self.findings.append(Finding(display, err.lineno or 1, err.offset or 1, "error", "syntax",
-                                         _ox_message(err)))
+                                         syntax_message(err)))
             return
         try:
             doc = parse_turtle(text, base=path.resolve().as_uri(), tag=f"c{index}x")
@@ -226,16 +226,9 @@ class Workspace:
                                     base_iri=path.resolve().as_uri()))
         except SyntaxError as err:
             self.findings.append(Finding(self.display(path), err.lineno or 1, err.offset or 1, "error", "syntax",
-                                         _ox_message(err)))
+                                         syntax_message(err)))
             return
         self.store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
-
-
-def _ox_message(err: SyntaxError) -> str:
-    msg = err.msg or str(err)
-    # pyoxigraph starts with "Parser error at line 3 between columns 17 and 21: "; the finding has the position.
-    head, sep, tail = msg.partition(": ")
-    return tail if sep and head.startswith("Parser error") else msg
 
 
 def expand_files(paths: Iterable[Path], extensions: Iterable[str]) -> list[Path]:

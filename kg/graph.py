@@ -9,7 +9,7 @@ default graph.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -125,12 +125,13 @@ def parse_file(path: Path, data: bytes | None = None) -> list[ox.Triple | ox.Qua
     try:
         return list(ox.parse(input=data, format=OX_FORMATS[format_of(path)], base_iri=path.resolve().as_uri()))
     except SyntaxError as err:
-        raise RdfSyntaxError(_syntax_message(err), path=str(path), line=err.lineno, column=err.offset) from None
+        raise RdfSyntaxError(syntax_message(err), path=str(path), line=err.lineno, column=err.offset) from None
     except (ValueError, UnicodeDecodeError) as err:
         raise RdfSyntaxError(str(err), path=str(path)) from None
 
 
-def _syntax_message(err: SyntaxError) -> str:
+def syntax_message(err: SyntaxError) -> str:
+    """pyoxigraph's parse error message without its own position prefix (callers add file:line:col)."""
     msg = err.msg or str(err)
     # pyoxigraph prefixes the position ("Parser error at line 3 between columns 17 and 21: ..."); the caller
     # puts file:line:col in front already.
@@ -151,6 +152,32 @@ def source_files(paths: Iterable[Path | str] | None, settings: Settings) -> list
         out.append(SourceFile(path=path, graph=graph_iri(path, settings), sha256=hashlib.sha256(data).hexdigest(),
                               size=len(data)))
     return out
+
+
+def snapshot(paths: Iterable[Path | str] | None, settings: Settings, directory: Path
+             ) -> tuple[list[SourceFile], list[tuple[str, str]]]:
+    """Copy the files :func:`load` would read into ``directory``, reading each once: the sources (hashed from
+    the copied bytes) and ``(copy, graph IRI)`` pairs for :func:`load_pairs`. A server loads its workers from
+    the copy, so a worker started later serves the data version the server announced, whatever happened to
+    the files since."""
+    directory.mkdir(parents=True, exist_ok=True)
+    sources, pairs = [], []
+    for number, path in enumerate(resolve_paths(paths, settings)):
+        data = read_bytes(path)
+        copy = directory / f"{number:05d}{path.suffix}"
+        copy.write_bytes(data)
+        graph = graph_iri(path, settings)
+        sources.append(SourceFile(path=path, graph=graph, sha256=hashlib.sha256(data).hexdigest(), size=len(data)))
+        pairs.append((str(copy), graph))
+    return sources, pairs
+
+
+def load_pairs(pairs: Sequence[tuple[str, str]], sources: list[SourceFile], *, settings: Settings) -> KnowledgeGraph:
+    """Load ``(file, graph IRI)`` pairs (a :func:`snapshot`) into a new in-memory store."""
+    store = ox.Store()
+    for path, graph in pairs:
+        _load_file(store, Path(path), graph, bulk=False)
+    return KnowledgeGraph(store=store, sources=list(sources), settings=settings)
 
 
 def version_of(sources: Iterable[SourceFile]) -> str:
@@ -186,7 +213,7 @@ def _load_file(store: ox.Store, path: Path, graph: str, *, bulk: bool) -> None:
         loader(path=str(path), format=OX_FORMATS[name], base_iri=path.resolve().as_uri(),
                to_graph=ox.NamedNode(graph))
     except SyntaxError as err:
-        raise RdfSyntaxError(_syntax_message(err), path=str(path), line=err.lineno, column=err.offset) from None
+        raise RdfSyntaxError(syntax_message(err), path=str(path), line=err.lineno, column=err.offset) from None
     except (ValueError, UnicodeDecodeError) as err:
         raise RdfSyntaxError(str(err), path=str(path)) from None
     except OSError as err:

@@ -109,12 +109,13 @@ def _run_task(state: Any, task: Task, send: Any) -> None:
         send(("error", *_error_message(err)))
 
 
-def _worker_main(conn: Connection, settings: Any, paths: Sequence[str] | None, store_path: str | None) -> None:
+def _worker_main(conn: Connection, settings: Any, paths: Sequence[str] | None, store_path: str | None,
+                 snapshot: Any) -> None:
     """Entry point of a worker process: open the graph, then answer tasks until told to stop."""
     from kg import tasks
 
     try:
-        state = tasks.open_state(settings, paths, store_path)
+        state = tasks.open_state(settings, paths, store_path, snapshot)
     except BaseException as err:
         conn.send(("error", *_error_message(err)))
         return
@@ -130,9 +131,11 @@ def _worker_main(conn: Connection, settings: Any, paths: Sequence[str] | None, s
 
 
 class _Worker:
-    def __init__(self, ctx: Any, settings: Any, paths: Sequence[str] | None, store_path: str | None) -> None:
+    def __init__(self, ctx: Any, settings: Any, paths: Sequence[str] | None, store_path: str | None,
+                 snapshot: Any) -> None:
         self.conn, child = ctx.Pipe(duplex=True)
-        self.process = ctx.Process(target=_worker_main, args=(child, settings, paths, store_path), daemon=True)
+        self.process = ctx.Process(target=_worker_main, args=(child, settings, paths, store_path, snapshot),
+                                   daemon=True)
         self.process.start()
         child.close()
 
@@ -162,10 +165,11 @@ class QueryPool:
     """A fixed number of worker processes answering :class:`Task` s with a deadline."""
 
     def __init__(self, settings: Any, paths: Sequence[Path | str] | None = None, *, size: int | None = None,
-                 store_path: Path | None = None) -> None:
+                 store_path: Path | None = None, snapshot: Any = None) -> None:
         self.settings = settings
         self.paths = [str(p) for p in paths] if paths is not None else None
         self.store_path = str(store_path) if store_path is not None else None
+        self.snapshot = snapshot  # (sources, [(copy, graph)]) from kg.graph.snapshot, or None
         self.size = settings.workers if size is None else size
         self._ctx = multiprocessing.get_context("spawn")
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
@@ -186,12 +190,12 @@ class QueryPool:
             from kg import tasks
 
             self._inline_state = await asyncio.to_thread(tasks.open_state, self.settings, self.paths,
-                                                         self.store_path)
+                                                         self.store_path, self.snapshot)
             return
         await asyncio.gather(*(self._spawn() for _ in range(self.size)))
 
     async def _spawn(self) -> None:
-        worker = _Worker(self._ctx, self.settings, self.paths, self.store_path)
+        worker = _Worker(self._ctx, self.settings, self.paths, self.store_path, self.snapshot)
         self._workers.add(worker)
         try:
             message = await _recv(worker.conn, timeout=3600)

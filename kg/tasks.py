@@ -16,8 +16,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg import describe as _describe
-from kg.figures import figures as _figures
-from kg.graph import KnowledgeGraph, load
+from kg.graph import KnowledgeGraph, SourceFile, load, load_pairs
 from kg.graph import dump as _dump
 from kg.query import AskResult, GraphResult, SelectResult
 from kg.query import query as _query
@@ -31,13 +30,16 @@ class Stream:
     body: Iterable[str | bytes] = field(default_factory=list)
 
 
-def open_state(settings: Settings, paths: Sequence[str] | None, store_path: str | None = None) -> KnowledgeGraph:
-    """The worker's graph: the persisted store at ``store_path`` (opened read-only) when given, else the files
-    loaded in memory."""
+def open_state(settings: Settings, paths: Sequence[str] | None, store_path: str | None = None,
+               snapshot: tuple[list[SourceFile], list[tuple[str, str]]] | None = None) -> KnowledgeGraph:
+    """The worker's graph: the persisted store at ``store_path`` (opened read-only), else the server's
+    snapshot of the files, else the files themselves, loaded in memory."""
     if store_path is not None:
         from kg.store import open_store
 
         return open_store(settings, Path(store_path))
+    if snapshot is not None:
+        return load_pairs(snapshot[1], snapshot[0], settings=settings)
     return load(paths, settings=settings)
 
 
@@ -77,10 +79,6 @@ def describe(kg: KnowledgeGraph, iri: str, *, graph_format: str) -> Stream | Non
 
 def entity(kg: KnowledgeGraph, iri: str) -> _describe.EntityView | None:
     return _describe.entity_view(kg, iri) if _valid_iri(iri) and _describe.exists(kg, iri) else None
-
-
-def figures(kg: KnowledgeGraph) -> list[dict[str, str]]:
-    return _figures(kg)
 
 
 def prepare_figures(kg: KnowledgeGraph, directory: str) -> int:
@@ -127,9 +125,3 @@ def stats(kg: KnowledgeGraph) -> dict[str, Any]:
         "classes": [(c, int(n)) for c, n in classes], "predicates": predicates,
         "graphs": [s.graph for s in kg.sources],
     }
-
-
-def ping(kg: KnowledgeGraph) -> int:
-    """Triples in the worker's store (a health check)."""
-    return len(kg)
-

@@ -146,7 +146,24 @@ def test_entity_iri_dereferences_on_the_real_server(server):
 
 
 def test_serve_binds_loopback_by_default():
-    """With no --host, the server listens on 127.0.0.1 (the help text says so too)."""
-    proc = subprocess.run([sys.executable, "-m", "kg", "serve", "--help"], capture_output=True, text=True,
-                          timeout=60, cwd=ROOT)
-    assert "127.0.0.1" in proc.stdout
+    """With no --host, the listening socket is bound to 127.0.0.1 (read from /proc/net/tcp)."""
+    from .live import free_port
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--port", str(port), "--workers", "0"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        listening: set[str] = set()
+        while not listening and time.monotonic() < deadline:
+            with open("/proc/net/tcp") as f:
+                for line in f.read().splitlines()[1:]:
+                    local, state = line.split()[1], line.split()[3]
+                    address, hex_port = local.split(":")
+                    if state == "0A" and int(hex_port, 16) == port:  # 0A = LISTEN
+                        listening.add(address)
+            time.sleep(0.1)
+        assert listening == {"0100007F"}  # 127.0.0.1, little-endian hex
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

@@ -104,3 +104,25 @@ def test_server_with_store_dir_restarts_without_reloading(tmp_path):
             built = stores[0].stat().st_mtime_ns, views[0].stat().st_mtime_ns
         else:
             assert (stores[0].stat().st_mtime_ns, views[0].stat().st_mtime_ns) == built
+
+
+def test_replaced_workers_serve_the_announced_version(copy_root):
+    """Workers load the server's snapshot of the files: one started after the data changed on disk (here,
+    the replacement of a worker stopped at the timeout) still serves the version the server announced."""
+    from fastapi.testclient import TestClient
+
+    from kg.web import create_app
+
+    app = create_app(Settings(root=copy_root, workers=1, query_timeout_s=1.5))
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    with TestClient(app) as client:
+        before = client.get("/sparql", params={"query": count}).json()["results"]["bindings"][0]["n"]["value"]
+        version = client.get("/-/version.json").json()["data_version"]
+        (copy_root / "data" / "actors.ttl").write_text("")  # the files change under the running server
+        cross = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+        slow = client.get("/sparql", params={"query": cross})
+        assert slow.status_code == 503
+        after = client.get("/sparql", params={"query": count}).json()["results"]["bindings"][0]["n"]["value"]
+        status = client.get("/-/version.json").json()
+    assert status["worker_restarts"] == 1
+    assert status["data_version"] == version and after == before

@@ -16,7 +16,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-from kg.graph import SourceFile, source_files, version_of
+from kg.graph import SourceFile, snapshot, source_files, version_of
 from kg.pool import QueryPool, Task
 from kg.settings import Settings
 from kg.views import FiguresView
@@ -41,22 +41,26 @@ class ServerState:
     async def start(self) -> None:
         """Hash the sources (the version), build or reuse the persisted store, start the workers, and prepare
         the figures view (or reuse the one prepared for this version)."""
-        self.sources = source_files(self.data, self.settings)
-        self.version = version_of(self.sources)
-        newest = max((s.path.stat().st_mtime for s in self.sources), default=0.0)
-        self.last_modified = datetime.fromtimestamp(int(newest), UTC)
         store_path = None
+        files = None
         if self.settings.store_dir is not None:
             from kg.store import ensure_store
 
+            self.sources = source_files(self.data, self.settings)
             store_path = await asyncio.to_thread(ensure_store, self.settings, self.data)
+            self.version = version_of(self.sources)
             work_dir = store_path.parent / f"views-{self.version[:16]}"
         else:
-            self._tmp = tempfile.TemporaryDirectory(prefix="kg-views-")
+            self._tmp = tempfile.TemporaryDirectory(prefix="kg-server-")
             work_dir = Path(self._tmp.name)
+            self.sources, pairs = await asyncio.to_thread(snapshot, self.data, self.settings, work_dir / "snapshot")
+            self.version = version_of(self.sources)
+            files = (self.sources, pairs)
+        newest = max((s.path.stat().st_mtime for s in self.sources), default=0.0)
+        self.last_modified = datetime.fromtimestamp(int(newest), UTC)
         self.dump_dir = work_dir / "dumps"
         self.dump_dir.mkdir(parents=True, exist_ok=True)
-        self.pool = QueryPool(self.settings, self.data, store_path=store_path)
+        self.pool = QueryPool(self.settings, self.data, store_path=store_path, snapshot=files)
         await self.pool.start()
         self._figures_dir = work_dir / "figures"
         self._figures_task = asyncio.get_running_loop().create_task(self._prepare_figures(self._figures_dir))
