@@ -56,3 +56,12 @@ def test_figures_page_lists_every_figure(server, page):
     rows = page.locator("table.figures tbody tr")
     assert rows.count() == 9
     assert "(unattributed)" in page.inner_text("table.figures")
+
+
+def test_a_malformed_query_is_explained_next_to_the_form(server, page):
+    page.goto(server + "/")
+    page.fill("#query", "SELECT ?x WHERE {")
+    page.click("#run")
+    page.wait_for_selector("#error")
+    assert "malformed query" in page.inner_text("#error")
+    assert page.input_value("#query") == "SELECT ?x WHERE {"

@@ -19,7 +19,7 @@ from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Res
 from fastapi.templating import Jinja2Templates
 
 from kg import __version__
-from kg.errors import NotFound
+from kg.errors import KgError, NotFound
 from kg.figures import COLUMNS
 from kg.formats import BY_EXTENSION, BY_NAME, Format, negotiate
 from kg.pool import Answer, Task
@@ -83,18 +83,21 @@ async def query_page(request: Request, query: str | None = None) -> HTMLResponse
     text = query if query is not None else examples[0][1]
     result: dict[str, Any] | None = None
     graph_text: str | None = None
-    if query:
-        if query_form(query) in ("CONSTRUCT", "DESCRIBE"):
+    error: KgError | None = None
+    try:
+        if query and query_form(query) in ("CONSTRUCT", "DESCRIBE"):
             assert state.pool is not None
             answer = await state.pool.run(Task("query", {"sparql": query, "result_format": "json",
                                                          "graph_format": "turtle", "max_rows": PAGE_ROWS}))
             assert isinstance(answer, Answer)
             graph_text = b"".join([c async for c in answer.chunks]).decode("utf-8")
-        else:
+        elif query:
             result = await _run_select(state, query)
+    except KgError as err:  # a person at the form should see the message next to the query, not a JSON body
+        error = err
     return templates.TemplateResponse(request, "query.html", _context(
-        request, query=text, examples=examples, result=result, graph_text=graph_text, ran=bool(query),
-        page_rows=PAGE_ROWS))
+        request, query=text, examples=examples, result=result, graph_text=graph_text, ran=bool(query) and not error,
+        page_rows=PAGE_ROWS, error=error), status_code=error.http_status if error else 200)
 
 
 @router.get("/figures", response_class=HTMLResponse, tags=["Pages"],
