@@ -9,7 +9,10 @@ default graph.
 from __future__ import annotations
 
 import hashlib
+import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -222,20 +225,31 @@ def _load_file(store: ox.Store, path: Path, graph: str, *, bulk: bool) -> None:
 
 def fill(store: ox.Store, paths: Iterable[Path], settings: Settings, *, bulk: bool = False,
          progress: Callable[[str], None] | None = None) -> list[SourceFile]:
-    """Parse every file into ``store`` (``bulk``: pyoxigraph's non-transactional bulk loader, for a new
-    on-disk store); returns the files read. ``progress`` gets one line per file."""
+    """Parse every file into ``store``; returns the files read, in order. ``progress`` gets one line per file.
+
+    ``bulk`` uses pyoxigraph's non-transactional bulk loader (for a new on-disk store) on several files at once:
+    it releases the GIL, so the files load in parallel threads, as ``oxigraph load`` does."""
     files = list(paths)
-    sources = []
     done_bytes = 0
-    for number, path in enumerate(files, 1):
+    lock = threading.Lock()
+
+    def one(item: tuple[int, Path]) -> SourceFile:
+        nonlocal done_bytes
+        number, path = item
         data = read_bytes(path)
         name = graph_iri(path, settings)
         _load_file(store, path, name, bulk=bulk)
-        done_bytes += len(data)
-        sources.append(SourceFile(path=path, graph=name, sha256=hashlib.sha256(data).hexdigest(), size=len(data)))
-        if progress is not None:
-            progress(f"loaded {path} ({number}/{len(files)} files, {done_bytes / 1e6:,.1f} MB)")
-    return sources
+        with lock:
+            done_bytes += len(data)
+            if progress is not None:
+                progress(f"loaded {path} ({number}/{len(files)} files, {done_bytes / 1e6:,.1f} MB)")
+        return SourceFile(path=path, graph=name, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+
+    items = list(enumerate(files, 1))
+    if not bulk or len(files) < 2:
+        return [one(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(len(files), os.cpu_count() or 2)) as pool:
+        return list(pool.map(one, items))
 
 
 def load(paths: Iterable[Path | str] | None = None, *, settings: Settings | None = None,
