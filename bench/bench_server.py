@@ -141,10 +141,12 @@ def wait_ready(endpoint: str, proc: subprocess.Popen[bytes], timeout: float = 90
     raise RuntimeError("server did not become ready")
 
 
-def start_kg(data_dir: Path, store_dir: Path, workers: int) -> Server:
+def start_kg(data_dir: Path, store_dir: Path | None, workers: int) -> Server:
+    """kg serving the data from a persisted store (``store_dir``) or, with None, from memory (the default)."""
     port = free_port()
     env = {**os.environ, "KG_QUERY_TIMEOUT_S": "300", "KG_MAX_ROWS": "0", "KG_WORKERS": str(workers)}
-    cmd = [sys.executable, "-m", "kg", "serve", "--port", str(port), "--store-dir", str(store_dir),
+    persist = ["--store-dir", str(store_dir)] if store_dir is not None else []
+    cmd = [sys.executable, "-m", "kg", "serve", "--port", str(port), *persist,
            "--data", str(ROOT / "ontology"), "--data", str(data_dir)]
     start = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -310,6 +312,13 @@ def run_size(n: int, args: argparse.Namespace, bin_dir: Path) -> dict[str, objec
         result["kg"]["startup_s"] = restart_kg(data_dir, work / "kg-store", args.workers)
         print("kg done", flush=True)
 
+        if args.kg_memory:
+            mem = start_kg(data_dir, None, args.workers)
+            result["kg-memory"] = measure(mem, qs, args.repeat, args.heavy_repeat)
+            result["kg-memory"]["peak_rss_mib"] = mem.stop() / 1024
+            result["kg-memory"]["cold_start_s"] = mem.startup_s
+            print("kg (memory) done", flush=True)
+
         ox = start_oxigraph(bin_dir, data_dir, work / "oxigraph")
         result["oxigraph"] = measure(ox, qs, args.repeat, args.heavy_repeat)
         result["oxigraph"]["peak_rss_mib"] = ox.stop() / 1024
@@ -326,9 +335,10 @@ def run_size(n: int, args: argparse.Namespace, bin_dir: Path) -> dict[str, objec
         shutil.rmtree(work, ignore_errors=True)
 
 
-def table(n: int, r: dict[str, dict[str, object]]) -> str:
-    kg, ox, rd = r["kg"], r["oxigraph"], r.get("rdflib-endpoint")
-    lines = [f"### {n:,} claims", "",
+def table(n: int, r: dict[str, dict[str, object]], kg_key: str = "kg") -> str:
+    kg, ox, rd = r[kg_key], r["oxigraph"], r.get("rdflib-endpoint")
+    mode = "persisted store (--store-dir)" if kg_key == "kg" else "in memory (the default)"
+    lines = [f"### {n:,} claims, kg {mode}", "",
              "| measure | kg | Oxigraph server | rdflib-endpoint | kg / Oxigraph | rdflib-endpoint / kg |",
              "| --- | --- | --- | --- | --- | --- |"]
 
@@ -340,8 +350,9 @@ def table(n: int, r: dict[str, dict[str, object]]) -> str:
         ratio_ca = f"{c / a:.1f}x" if a and c else "–"
         lines.append(f"| {name} | {fmt(a)} | {fmt(b)} | {fmt(c)} | {ratio_ab} | {ratio_ca} |")
 
-    row("start-up from persisted store (s)", kg["startup_s"], ox["startup_s"], rd["startup_s"] if rd else None, "s")
-    # rdflib-endpoint has no persisted store: its start-up always parses the Turtle
+    # rdflib-endpoint has no persisted store: its start-up always parses the Turtle; so does kg in memory
+    row("start-up, persisted where possible (s)", kg["startup_s"], ox["startup_s"], rd["startup_s"] if rd else None,
+        "s")
     row("cold load from Turtle (s)", kg["cold_start_s"], ox["cold_load_s"], None, "s")
     for name in ("figures, first 100 rows", "figures, all rows", "per-indicator aggregate", "selective lookup",
                  "CONSTRUCT one claim"):
@@ -351,7 +362,7 @@ def table(n: int, r: dict[str, dict[str, object]]) -> str:
     row("throughput, figures first page, 8 clients (req/s; higher is better)", kg[key], ox[key],
         rd.get(key) if rd else None, "/s")
     row("peak RSS (MiB)", kg["peak_rss_mib"], ox["peak_rss_mib"], rd["peak_rss_mib"] if rd else None, "MiB")
-    for name, v in kg["headline views"].items():
+    for name, v in kg.get("headline views", {}).items():
         lines.append(f"| kg {name} p50 / p95 | {v['p50_ms']:.1f} / {v['p95_ms']:.1f} ms | | | | |")
     return "\n".join(lines)
 
@@ -362,6 +373,8 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=20, help="samples per light query")
     parser.add_argument("--heavy-repeat", type=int, default=7, help="samples per heavy query")
     parser.add_argument("--workers", type=int, default=2, help="kg query workers")
+    parser.add_argument("--kg-memory", action="store_true",
+                        help="also measure kg serving from memory (its default) next to the persisted store")
     parser.add_argument("--skip-rdflib", action="store_true", help="leave out rdflib-endpoint (slow at 100k)")
     parser.add_argument("--rdflib-light-from", type=int, default=50_000, metavar="N",
                         help="from this size on, rdflib-endpoint gets 2 samples of the heavy queries, no warm-up "
@@ -374,6 +387,8 @@ def main() -> int:
     for n in args.sizes:
         results["sizes"][str(n)] = run_size(n, args, bin_dir)
         print(table(n, results["sizes"][str(n)]), flush=True)
+        if "kg-memory" in results["sizes"][str(n)]:
+            print("\n" + table(n, results["sizes"][str(n)], "kg-memory"), flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1))
     print(f"\nraw numbers: {args.out}")
