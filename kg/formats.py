@@ -59,8 +59,9 @@ def by_name(name: str, kind: Kind | None = None) -> Format:
     return fmt
 
 
-def _parse_accept(accept: str) -> list[tuple[str, float, int]]:
-    """``(media range, q, position)`` for each entry; malformed q-values count as q=0 (ignored)."""
+def parse_accept(accept: str) -> list[tuple[str, float, int]]:
+    """``(media range or coding, q, position)`` for each entry of an ``Accept`` or ``Accept-Encoding`` header;
+    malformed q-values count as q=0 (ignored)."""
     entries = []
     for position, part in enumerate(accept.split(",")):
         pieces = [p.strip() for p in part.split(";")]
@@ -104,7 +105,7 @@ def negotiate(accept: str | None, candidates: tuple[Format, ...]) -> Format:
         raise ValueError("negotiate() needs at least one candidate format")
     if accept is None or not accept.strip():
         return candidates[0]
-    entries = _parse_accept(accept)
+    entries = parse_accept(accept)
     best: tuple[float, int, int, int, int] | None = None
     chosen: Format | None = None
     for index, fmt in enumerate(candidates):

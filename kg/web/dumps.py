@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 
 from kg.errors import NotFound
-from kg.formats import BY_EXTENSION, BY_NAME, Format, negotiate
+from kg.formats import BY_EXTENSION, BY_NAME, Format, negotiate, parse_accept
 from kg.pool import Task
 from kg.web.common import state_of
 from kg.web.state import ServerState
@@ -26,21 +26,8 @@ DUMP_FORMATS: tuple[Format, ...] = tuple(BY_NAME[n] for n in ("turtle", "ntriple
 
 def _accepts_gzip(request: Request) -> bool:
     """True when ``Accept-Encoding`` lists gzip (or ``*``) with a q-value above 0 (RFC 9110 §12.5.3)."""
-    for part in request.headers.get("accept-encoding", "").split(","):
-        name, *params = (p.strip() for p in part.split(";"))
-        if name.lower() not in ("gzip", "*"):
-            continue
-        q = 1.0
-        for param in params:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        if q > 0:
-            return True
-    return False
+    return any(coding in ("gzip", "*") and q > 0
+               for coding, q, _ in parse_accept(request.headers.get("accept-encoding", "")))
 
 
 def _not_modified(request: Request, etag: str, state: ServerState) -> bool:
