@@ -118,7 +118,8 @@ class _Tok:
 
 
 def unescape(text: str, *, only_unicode: bool = False) -> str:
-    """Resolve ``\\uXXXX``/``\\UXXXXXXXX`` and (unless ``only_unicode``) the string escapes of Turtle §6.4."""
+    """Resolve ``\\u`` + 4 and ``\\U`` + 8 hex digits and (unless ``only_unicode``) the string escapes of
+    Turtle §6.4."""
     if "\\" not in text:
         return text
 
