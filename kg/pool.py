@@ -29,6 +29,7 @@ from typing import Any
 
 from kg import errors
 from kg.errors import KgError, QueryTimeout
+from kg.forkserver import ForkedWorker, ForkServer
 
 CHUNK_BYTES = 64 * 1024
 
@@ -109,9 +110,22 @@ def _run_task(state: Any, task: Task, send: Any) -> None:
         send(("error", *_error_message(err)))
 
 
+def serve(conn: Connection, state: Any) -> None:
+    """A worker's loop: say it is ready, then answer tasks until told to stop or the server goes away."""
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        if task is None:
+            return
+        _run_task(state, task, conn.send)
+
+
 def _worker_main(conn: Connection, settings: Any, paths: Sequence[str] | None, store_path: str | None,
                  snapshot: Any) -> None:
-    """Entry point of a worker process: open the graph, then answer tasks until told to stop."""
+    """Entry point of a spawned worker process (persisted store): open the graph, then serve."""
     from kg import tasks
 
     try:
@@ -119,15 +133,7 @@ def _worker_main(conn: Connection, settings: Any, paths: Sequence[str] | None, s
     except BaseException as err:
         conn.send(("error", *_error_message(err)))
         return
-    conn.send(("ready", os.getpid()))
-    while True:
-        try:
-            task = conn.recv()
-        except (EOFError, KeyboardInterrupt):
-            return
-        if task is None:
-            return
-        _run_task(state, task, conn.send)
+    serve(conn, state)
 
 
 class _Worker:
@@ -172,13 +178,28 @@ class QueryPool:
         self.snapshot = snapshot  # (sources, [(copy, graph)]) from kg.graph.snapshot, or None
         self.size = settings.workers if size is None else size
         self._ctx = multiprocessing.get_context("spawn")
-        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
-        self._workers: set[_Worker] = set()
+        # In memory, workers are forked from one loaded copy of the graph (see kg.forkserver); a persisted
+        # store is opened read-only by each spawned worker, sharing the operating system's page cache.
+        self._forkserver = (ForkServer(self._ctx, settings, self.paths, snapshot)
+                            if self.store_path is None and self.size > 0 else None)
+        self._idle: asyncio.Queue[_Worker | ForkedWorker] = asyncio.Queue()
+        self._workers: set[_Worker | ForkedWorker] = set()
         self._respawns: set[asyncio.Task[None]] = set()
         self._inline_state: Any = None
         self._inline_lock = threading.Lock()
         self.restarts = 0
         self._closed = False
+
+    @property
+    def worker_pids(self) -> list[int]:
+        """The process ids of the running workers (for status pages and tests)."""
+        return sorted(w.pid if isinstance(w, ForkedWorker) else w.process.pid for w in self._workers)
+
+    @property
+    def forkserver_pid(self) -> int | None:
+        """The fork server's process id while it runs (in-memory pools only)."""
+        fs = self._forkserver
+        return fs.process.pid if fs is not None and fs.process is not None else None
 
     @property
     def inline(self) -> bool:
@@ -192,10 +213,16 @@ class QueryPool:
             self._inline_state = await asyncio.to_thread(tasks.open_state, self.settings, self.paths,
                                                          self.store_path, self.snapshot)
             return
+        if self._forkserver is not None:
+            await self._forkserver.start(_recv)
         await asyncio.gather(*(self._spawn() for _ in range(self.size)))
 
     async def _spawn(self) -> None:
-        worker = _Worker(self._ctx, self.settings, self.paths, self.store_path, self.snapshot)
+        worker: _Worker | ForkedWorker
+        if self._forkserver is not None:
+            worker = await self._forkserver.new_worker(_recv)
+        else:
+            worker = _Worker(self._ctx, self.settings, self.paths, self.store_path, self.snapshot)
         self._workers.add(worker)
         try:
             message = await _recv(worker.conn, timeout=3600)
@@ -226,7 +253,7 @@ class QueryPool:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
 
-    def _replace(self, worker: _Worker) -> None:
+    def _replace(self, worker: _Worker | ForkedWorker) -> None:
         worker.kill()
         self._workers.discard(worker)
         if self._closed:
@@ -245,6 +272,8 @@ class QueryPool:
                 worker.conn.send(None)
             worker.kill()
         self._workers.clear()
+        if self._forkserver is not None:
+            await asyncio.to_thread(self._forkserver.stop)
 
     def _timeout_error(self) -> QueryTimeout:
         return QueryTimeout(f"query exceeded KG_QUERY_TIMEOUT_S={self.settings.query_timeout_s:g} seconds",
@@ -307,7 +336,7 @@ class QueryPool:
 
         return Answer(meta=message[1], chunks=self._stream(worker, deadline, release), release=release)
 
-    async def _stream(self, worker: _Worker, deadline: float,
+    async def _stream(self, worker: _Worker | ForkedWorker, deadline: float,
                       release: Callable[[bool], None]) -> AsyncIterator[bytes]:
         """The body chunks. A stream cut short raises, so the server aborts the response instead of ending it
         normally: a client must not take half a CSV for the whole."""
