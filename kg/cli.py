@@ -54,10 +54,27 @@ def _load(args: argparse.Namespace, settings: Settings):
 # --- commands -----------------------------------------------------------------------------------------------
 
 def cmd_figures(args: argparse.Namespace, settings: Settings) -> int:
-    from kg.figures import COLUMNS, figures
+    from kg.figures import COLUMNS
     from kg.render import records
 
-    rows = figures(_load(args, settings))
+    if args.offset < 0 or (args.limit is not None and args.limit < 0):
+        raise UsageError("--offset and --limit take a number of rows, 0 or more")
+    if args.store_dir or settings.store_dir is not None:
+        # the view prepared once per data version (shared with `kg serve --store-dir`): a page is two seeks
+        from kg.store import figures_view
+
+        if args.store_dir:
+            settings = settings.replace(store_dir=Path(args.store_dir))
+        view = figures_view(settings, args.data or None)
+        if args.format == "csv":
+            _write(args, view.csv(args.offset, args.limit))
+            return 0
+        rows = view.records(args.offset, args.limit)
+    else:
+        from kg.figures import figures
+
+        rows = figures(_load(args, settings))
+        rows = rows[args.offset:] if args.limit is None else rows[args.offset:args.offset + args.limit]
     _write(args, records(rows, COLUMNS, args.format))
     return 0
 
@@ -184,6 +201,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("figures", help="every figure: who attributed which number, when (the headline query)")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument("--offset", type=int, default=0, metavar="N", help="skip the first N rows")
+    p.add_argument("--limit", type=int, metavar="N", help="at most N rows")
+    p.add_argument("--store-dir", metavar="DIR",
+                   help="answer from the view prepared once per data version next to the persisted store in DIR "
+                        "(built on first use; KG_STORE_DIR)")
     _common(p)
     p.set_defaults(handler=cmd_figures)
 

@@ -9,6 +9,8 @@ the directory. Query workers open it read-only, several processes at once.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -19,10 +21,15 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.graph import KnowledgeGraph, SourceFile, fill, resolve_paths, source_files, version_of
+from kg.graph import KnowledgeGraph, SourceFile, fill, graph_iri, read_bytes, resolve_paths, version_of
 from kg.settings import Settings
+from kg.views import FiguresView, prepare_figures
 
 MANIFEST = "kg-sources.json"
+HASHES = "kg-hashes.json"
+# A file changed within this long before its hash was recorded may change again within the same timestamp
+# tick ("racily clean" in git's words), so its recorded hash is not trusted.
+RACY_NS = 2_000_000_000
 PROGRESS_BYTES = 5_000_000  # report per-file progress when the data is at least this large
 
 
@@ -31,14 +38,61 @@ def store_path(settings: Settings, version: str) -> Path:
     return Path(settings.store_dir) / f"store-{version[:16]}"
 
 
+def views_path(settings: Settings, version: str) -> Path:
+    """Where the prepared views of a data version live (next to its store; pruned with it)."""
+    assert settings.store_dir is not None
+    return Path(settings.store_dir) / f"views-{version[:16]}"
+
+
+def cached_sources(settings: Settings, paths: Sequence[Path | str] | None = None) -> list[SourceFile]:
+    """:func:`kg.graph.source_files`, remembering each file's hash in the store directory by its size,
+    modification time and inode, as git's index does: at 100k claims hashing 150 MB costs more than the rest of
+    a restart, and a file whose metadata is unchanged is read again only when it was modified too close to the
+    moment its hash was recorded to be sure."""
+    assert settings.store_dir is not None
+    cache_file = Path(settings.store_dir) / HASHES
+    try:
+        cache = json.loads(cache_file.read_text())
+    except (OSError, ValueError):
+        cache = {}
+    now = time.time_ns()
+    sources, fresh, changed = [], {}, False
+    for path in resolve_paths(paths, settings):
+        key = str(path.resolve())
+        try:
+            st = path.stat()
+        except OSError:
+            st = None
+        known = cache.get(key)
+        if (st is not None and isinstance(known, dict) and known.get("stat") == [st.st_size, st.st_mtime_ns, st.st_ino]
+                and st.st_mtime_ns + RACY_NS < known.get("recorded", 0)):
+            digest, size = known["sha256"], st.st_size
+            fresh[key] = known
+        else:
+            data = read_bytes(path)  # raises the CLI's InputError for a missing or unreadable file
+            digest, size = hashlib.sha256(data).hexdigest(), len(data)
+            changed = True
+            if st is not None:
+                fresh[key] = {"stat": [st.st_size, st.st_mtime_ns, st.st_ino], "sha256": digest, "recorded": now}
+        sources.append(SourceFile(path=path, graph=graph_iri(path, settings), sha256=digest, size=size))
+    if changed or fresh.keys() != cache.keys():
+        with contextlib.suppress(OSError):  # a cache that cannot be written only costs the next start a re-hash
+            cache_file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache_file.with_name(f".{HASHES}.{os.getpid()}")
+            tmp.write_text(json.dumps(fresh))
+            tmp.replace(cache_file)
+    return sources
+
+
 def _stderr(line: str) -> None:
     print(f"kg: {line}", file=sys.stderr, flush=True)
 
 
 def ensure_store(settings: Settings, paths: Sequence[Path | str] | None = None, *,
-                 progress: Callable[[str], None] | None = _stderr) -> Path:
-    """The directory of the store for the current data, building it if needed; returns its path."""
-    sources = source_files(paths, settings)
+                 progress: Callable[[str], None] | None = _stderr, sources: list[SourceFile] | None = None) -> Path:
+    """The directory of the store for the current data, building it if needed; returns its path. ``sources``
+    are the files as :func:`cached_sources` found them, when the caller has them already."""
+    sources = cached_sources(settings, paths) if sources is None else sources
     version = version_of(sources)
     final = store_path(settings, version)
     if (final / MANIFEST).exists():
@@ -97,3 +151,22 @@ def open_store(settings: Settings, path: Path) -> KnowledgeGraph:
     sources = [SourceFile(path=Path(s["path"]), graph=s["graph"], sha256=s["sha256"], size=s["size"])
                for s in manifest["sources"]]
     return KnowledgeGraph(store=ox.Store.read_only(str(path)), sources=sources, settings=settings)
+
+
+def figures_view(settings: Settings, paths: Sequence[Path | str] | None = None, *,
+                 progress: Callable[[str], None] | None = _stderr) -> FiguresView:
+    """The prepared figures view of the current data version (the one ``kg serve --store-dir`` serves),
+    building the store and the view first when this version has none yet. Once prepared, a page costs a stat
+    of every file and two seeks, however large the graph."""
+    sources = cached_sources(settings, paths)
+    directory = views_path(settings, version_of(sources)) / "figures"
+    view = FiguresView.open(directory)
+    if view is not None:
+        return view
+    store = open_store(settings, ensure_store(settings, paths, progress=progress, sources=sources))
+    if progress is not None:
+        progress("preparing the figures view (once per data version)")
+    prepare_figures(store, directory)
+    view = FiguresView.open(directory)
+    assert view is not None
+    return view

@@ -126,3 +126,65 @@ def test_replaced_workers_serve_the_announced_version(copy_root):
         status = client.get("/-/version.json").json()
     assert status["worker_restarts"] == 1
     assert status["data_version"] == version and after == before
+
+
+def _age(root, seconds: float = 60) -> None:
+    """Backdate every file, so its hash may be trusted (a file modified just now is "racily clean")."""
+    import os
+    import time
+
+    past = time.time() - seconds
+    for path in root.rglob("*"):
+        if path.is_file():
+            os.utime(path, (past, past))
+
+
+def test_file_hashes_are_reused_while_size_mtime_and_inode_are_unchanged(copy_root, tmp_path, monkeypatch):
+    settings = Settings(root=copy_root, store_dir=tmp_path / "store")
+    _age(copy_root)
+    first = store_module.cached_sources(settings)
+    reads: list[str] = []
+    real_read = store_module.read_bytes
+    monkeypatch.setattr(store_module, "read_bytes", lambda path: reads.append(str(path)) or real_read(path))
+    assert store_module.cached_sources(settings) == first
+    assert reads == []  # nothing was read again
+
+    actors = copy_root / "data" / "actors.ttl"
+    actors.write_text(actors.read_text().replace("Ukraine", "Ukrayina", 1))  # a new mtime (and size)
+    changed = {s.path.name: s.sha256 for s in store_module.cached_sources(settings)}
+    assert reads == [str(actors)]  # only the changed file was hashed again
+    assert changed["actors.ttl"] != {s.path.name: s.sha256 for s in first}["actors.ttl"]
+
+
+def test_a_file_changed_just_before_its_hash_was_recorded_is_hashed_again(copy_root, tmp_path, monkeypatch):
+    import os
+
+    settings = Settings(root=copy_root, store_dir=tmp_path / "store")
+    for path in copy_root.rglob("*.ttl"):
+        os.utime(path)  # modified now
+    store_module.cached_sources(settings)  # so the hashes recorded now are not trusted yet
+    reads: list[str] = []
+    real_read = store_module.read_bytes
+    monkeypatch.setattr(store_module, "read_bytes", lambda path: reads.append(str(path)) or real_read(path))
+    store_module.cached_sources(settings)
+    files = [*(copy_root / "data").glob("*.ttl"), *(copy_root / "ontology").glob("*.ttl")]
+    assert sorted(reads) == sorted(map(str, files))
+
+
+def test_cli_figures_from_the_prepared_view_equal_the_query_answer(tmp_path):
+    """`kg figures --store-dir` pages the view prepared once per data version; every format and page equals
+    the answer of the figures query run on the graph loaded in memory."""
+    from .test_cli import run
+
+    store = str(tmp_path / "store")
+    for args in (["--format", "csv"], ["--format", "json"], ["--format", "table"],
+                 ["--format", "csv", "--offset", "2", "--limit", "3"], ["--format", "json", "--limit", "1"],
+                 ["--format", "csv", "--offset", "100"]):
+        direct = run("figures", *args)
+        prepared = run("figures", *args, "--store-dir", store)
+        assert direct.returncode == prepared.returncode == 0, prepared.stderr
+        assert prepared.stdout == direct.stdout, args
+    view_files = sorted((tmp_path / "store").glob("views-*/figures/complete"))
+    assert len(view_files) == 1  # built once, then reused
+    again = run("figures", "--format", "csv", "--store-dir", store)
+    assert again.stderr == ""  # no store build, no view preparation: the prepared view answered

@@ -16,13 +16,12 @@ def preflight(settings: Settings, data: Sequence[Path | str] | None) -> None:
 
     from kg.graph import OX_FORMATS, format_of, parse_file, source_files
 
-    sources = source_files(data, settings)
     if settings.store_dir is not None:
         from kg.store import ensure_store
 
         ensure_store(settings, data)
         return
-    for src in sources:
+    for src in source_files(data, settings):
         if format_of(src.path) in ("nquads", "trig"):
             parse_file(src.path)
             continue

@@ -16,7 +16,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-from kg.graph import SourceFile, snapshot, source_files, version_of
+from kg.graph import SourceFile, snapshot, version_of
 from kg.pool import QueryPool, Task
 from kg.settings import Settings
 from kg.views import FiguresView
@@ -44,12 +44,12 @@ class ServerState:
         store_path = None
         files = None
         if self.settings.store_dir is not None:
-            from kg.store import ensure_store
+            from kg.store import cached_sources, ensure_store, views_path
 
-            self.sources = source_files(self.data, self.settings)
-            store_path = await asyncio.to_thread(ensure_store, self.settings, self.data)
+            self.sources = await asyncio.to_thread(cached_sources, self.settings, self.data)
+            store_path = await asyncio.to_thread(ensure_store, self.settings, self.data, sources=self.sources)
             self.version = version_of(self.sources)
-            work_dir = store_path.parent / f"views-{self.version[:16]}"
+            work_dir = views_path(self.settings, self.version)
         else:
             self._tmp = tempfile.TemporaryDirectory(prefix="kg-server-")
             work_dir = Path(self._tmp.name)
