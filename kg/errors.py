@@ -48,6 +48,7 @@ class RdfSyntaxError(InputError):
     def __init__(self, message: str, *, path: str, line: int | None = None, column: int | None = None) -> None:
         where = path if line is None else f"{path}:{line}:{column or 1}"
         super().__init__(f"{where}: {message}", path=path, line=line, column=column)
+        self.reason = message
         self.path = path
         self.line = line
         self.column = column

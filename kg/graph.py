@@ -178,8 +178,11 @@ def snapshot(paths: Iterable[Path | str] | None, settings: Settings, directory: 
 def load_pairs(pairs: Sequence[tuple[str, str]], sources: list[SourceFile], *, settings: Settings) -> KnowledgeGraph:
     """Load ``(file, graph IRI)`` pairs (a :func:`snapshot`) into a new in-memory store."""
     store = ox.Store()
-    for path, graph in pairs:
-        _load_file(store, Path(path), graph, bulk=False)
+    for (path, graph), source in zip(pairs, sources, strict=True):
+        try:
+            _load_file(store, Path(path), graph, bulk=False)
+        except RdfSyntaxError as err:  # name the user's file, not the snapshot's copy of it
+            raise RdfSyntaxError(err.reason, path=str(source.path), line=err.line, column=err.column) from None
     return KnowledgeGraph(store=store, sources=list(sources), settings=settings)
 
 

@@ -112,6 +112,19 @@ def test_serve_with_broken_data_exits_2_with_one_line(tmp_path):
     assert "Traceback" not in proc.stderr
 
 
+def test_serve_on_a_port_in_use_exits_2_before_loading(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = run("serve", "--port", str(port))
+    assert proc.returncode == 2
+    expected = f"kg serve: cannot listen on 127.0.0.1:{port}: Address already in use (KG_HOST, KG_PORT)"
+    assert proc.stderr.strip() == expected
+
+
 def test_long_query_text_is_not_mistaken_for_a_path(capsys):
     text = "ASK { kgr:state-ua a kg:State } " + "#" * 5000
     assert main(["query", text, "--format", "json"]) == 0

@@ -95,22 +95,26 @@ class BodyLimit:
                 await JSONResponse(too_large.to_json(), status_code=413)(scope, receive, send)
 
 
-def create_app(settings: Settings | None = None, *, data: Sequence[Path | str] | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, data: Sequence[Path | str] | None = None,
+               state: ServerState | None = None) -> FastAPI:
     """The web application serving the graph read-only. ``data`` replaces the default files (ontology and
-    ``data/``); each file becomes a named graph and queries see their union."""
+    ``data/``); each file becomes a named graph and queries see their union. ``state``: one already started
+    (``kg serve`` loads before binding its port); otherwise the graph is loaded at start-up. Either way the
+    application closes it at shutdown."""
     from kg.web import dumps, pages, sparql, void
 
     settings = settings or Settings.from_env()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        state = ServerState(settings, [Path(p) for p in data] if data is not None else None)
-        app.state.kg = state
+        own = state or ServerState(settings, [Path(p) for p in data] if data is not None else None)
+        app.state.kg = own
         try:
-            await state.start()
+            if state is None:
+                await own.start()
             yield
         finally:
-            await state.close()
+            await own.close()
 
     app = FastAPI(
         title="Ukrainian children deportation claims: SPARQL endpoint",

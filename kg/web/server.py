@@ -2,48 +2,62 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from kg.errors import UsageError
 from kg.settings import Settings
 
 
-def preflight(settings: Settings, data: Sequence[Path | str] | None) -> None:
-    """Fail before serving, with the CLI's one-line message and exit code, when the data cannot be loaded: a
-    missing path, or a file that does not parse (the store is built here when it is persisted)."""
-    import pyoxigraph as ox
-
-    from kg.graph import OX_FORMATS, format_of, parse_file, source_files
-
-    if settings.store_dir is not None:
-        from kg.store import ensure_store
-
-        ensure_store(settings, data)
-        return
-    for src in source_files(data, settings):
-        if format_of(src.path) in ("nquads", "trig"):
-            parse_file(src.path)
-            continue
-        try:  # parse without keeping the triples: memory stays flat whatever the size
-            for _ in ox.parse(path=str(src.path), format=OX_FORMATS[format_of(src.path)]):
-                pass
-        except (SyntaxError, ValueError):
-            parse_file(src.path)  # raises the located RdfSyntaxError
-
-
 def serve(settings: Settings, *, data: Sequence[Path | str] | None = None) -> int:
-    """Serve until interrupted; returns the exit code. Binds ``settings.host`` (loopback by default)."""
+    """Serve until interrupted; returns the exit code. Binds ``settings.host`` (loopback by default).
+
+    The graph is loaded (or the persisted store built) before the port is bound, by the same state the
+    application then serves from: data that does not parse fails here with the CLI's one-line message naming
+    the file and line, and is read once, not once to check and once to serve."""
+    return asyncio.run(_serve(settings, data))
+
+
+async def _serve(settings: Settings, data: Sequence[Path | str] | None) -> int:
     import uvicorn
 
     from kg.web.app import create_app
+    from kg.web.state import ServerState
 
-    preflight(settings, data)
-    app = create_app(settings, data=data)
-    print(f"kg: serving http://{settings.host}:{settings.port}/ (SPARQL endpoint /sparql; Ctrl+C stops)",
-          file=sys.stderr)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+    sock = bind(settings.host, settings.port)  # first: a port in use fails at once, not after a long load
+    state = ServerState(settings, [Path(p) for p in data] if data is not None else None)
+    try:
+        await state.start()
+        app = create_app(settings, data=data, state=state)
+        host, port = sock.getsockname()[:2]
+        shown = f"[{host}]" if ":" in host else host
+        print(f"kg: serving http://{shown}:{port}/ (SPARQL endpoint /sparql; Ctrl+C stops)", file=sys.stderr)
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+        await server.serve(sockets=[sock])
+    finally:
+        await state.close()  # also when serving fails: no worker outlives the command
+        sock.close()
     return 0
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port`` (not yet listening), or :class:`UsageError` naming the settings."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, _, _, _, address = infos[0]
+        sock = socket.socket(family, socket.SOCK_STREAM)
+    except OSError as err:
+        raise UsageError(f"cannot listen on {host}:{port}: {err.strerror or err} (KG_HOST, KG_PORT)") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as err:
+        sock.close()
+        raise UsageError(f"cannot listen on {host}:{port}: {err.strerror or err} (KG_HOST, KG_PORT)") from None
+    return sock
 
 
 def serve_get(settings: Settings, path: str, *, data: Sequence[Path | str] | None = None,
