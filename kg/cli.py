@@ -11,7 +11,6 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from kg import __version__
 from kg.errors import InputError, KgError, UsageError
 from kg.settings import Settings
 
@@ -191,12 +190,23 @@ def _common(p: argparse.ArgumentParser, *, data: bool = True) -> None:
     p.add_argument("-o", "--output", metavar="FILE", help="write the result to FILE instead of stdout")
 
 
+class _Version(argparse.Action):
+    """``--version``, reading the package metadata only when asked (see ``kg.__getattr__``)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        from kg import __version__
+
+        print(f"kg {__version__}")  # on stdout, as argparse's own version action does
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kg", description="Knowledge graph of attributed claims about the deportation of Ukrainian children.",
         epilog="Exit codes: 0 ok, 1 data does not conform, 2 usage or input error.",
     )
-    parser.add_argument("--version", action="version", version=f"kg {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("figures", help="every figure: who attributed which number, when (the headline query)")

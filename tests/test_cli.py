@@ -129,3 +129,10 @@ def test_long_query_text_is_not_mistaken_for_a_path(capsys):
     text = "ASK { kgr:state-ua a kg:State } " + "#" * 5000
     assert main(["query", text, "--format", "json"]) == 0
     assert '"boolean": true' in capsys.readouterr().out
+
+
+def test_version_is_printed_on_stdout():
+    from kg import __version__
+
+    proc = run("--version")
+    assert proc.returncode == 0 and proc.stdout == f"kg {__version__}\n" and proc.stderr == ""
