@@ -23,12 +23,15 @@ def query_text(name: str = "figures") -> str:
     return resources.files("kg.queries").joinpath(f"{name}.rq").read_text(encoding="utf-8")
 
 
-def figures(kg: KnowledgeGraph, *, max_rows: int | None = None) -> list[dict[str, str]]:
+def figures(kg: KnowledgeGraph, *, max_rows: int | None = None, timeout_s: float | None = None
+            ) -> list[dict[str, str]]:
     """One record per quantity claim, sorted by the earliest bound of the stated date, then by value.
 
-    Every value is a string; a missing value (no claimant, no as-of date) is ``""``.
+    Every value is a string; a missing value (no claimant, no as-of date) is ``""``. ``timeout_s`` defaults to
+    the settings' query timeout.
     """
-    result = query(kg, query_text("figures"), max_rows=max_rows if max_rows is not None else 10**9)
+    result = query(kg, query_text("figures"), max_rows=max_rows if max_rows is not None else 10**9,
+                   timeout_s=timeout_s)
     assert isinstance(result, SelectResult)
     index = {name: i for i, name in enumerate(result.variables)}
     records = []

@@ -188,3 +188,15 @@ def test_cli_figures_from_the_prepared_view_equal_the_query_answer(tmp_path):
     assert len(view_files) == 1  # built once, then reused
     again = run("figures", "--format", "csv", "--store-dir", store)
     assert again.stderr == ""  # no store build, no view preparation: the prepared view answered
+
+
+def test_the_view_is_prepared_even_when_the_query_takes_longer_than_a_request_may(tmp_path):
+    from kg.errors import QueryTimeout
+    from kg.graph import load
+
+    hasty = load(settings=Settings(root=ROOT, query_timeout_s=1e-9))
+    with pytest.raises(QueryTimeout):
+        figures(hasty)  # a request is bound by the timeout ...
+    assert prepare_figures(hasty, tmp_path / "view") > 0  # ... preparing the view once per version is not
+    view = FiguresView.open(tmp_path / "view")
+    assert view is not None and view.records() == figures(hasty, timeout_s=60)
