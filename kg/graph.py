@@ -8,6 +8,7 @@ default graph.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import threading
@@ -92,11 +93,17 @@ def _expand(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
+@functools.lru_cache(maxsize=64)
+def _real(path: str) -> Path:
+    """A root folder resolved once per process, not once per file (each resolve costs an lstat per part)."""
+    return Path(path).resolve()
+
+
 def graph_iri(path: Path, settings: Settings) -> str:
     """The named-graph IRI of a file: ``<base>graph/<path relative to the repository root>``."""
     resolved = path.resolve()
     try:
-        rel = resolved.relative_to(settings.root.resolve()).as_posix()
+        rel = resolved.relative_to(_real(str(settings.root))).as_posix()
     except ValueError:
         rel = "external/" + resolved.name
     return GRAPH_NS + rel

@@ -58,7 +58,7 @@ def cached_sources(settings: Settings, paths: Sequence[Path | str] | None = None
     now = time.time_ns()
     sources, fresh, changed = [], {}, False
     for path in resolve_paths(paths, settings):
-        key = str(path.resolve())
+        key = os.path.abspath(path)  # no resolve(): size, mtime and inode identify the file
         try:
             st = path.stat()
         except OSError:
