@@ -11,8 +11,9 @@ safe in it. Protocol on its control pipe, one request at a time:
 
 * ``("fork",)`` -> ``("forked", pid)`` followed by the worker's end of a new socket pair (``SCM_RIGHTS``), or
   ``("error", name, message, details)``;
-* ``("kill", pid)`` -> no answer; the server kills and reaps its child (it is the parent, so the pid cannot
-  have been reused by then);
+* ``("kill", pid)`` -> no answer; the server reaps its child. The server process itself has killed it
+  already through a pidfd taken when the worker was forked, so a worker outlives neither a kill nor a fork
+  server that died or was replaced meanwhile;
 * ``None`` or end of file -> kill every child and exit.
 
 Only for the in-memory store: RocksDB runs background threads that do not survive ``fork()``, so workers of
@@ -32,15 +33,24 @@ from multiprocessing import reduction
 from multiprocessing.connection import Connection
 from typing import Any
 
+from kg.errors import KgError
+
 
 class ForkedWorker:
-    """The server side of one forked worker: its pipe, and a kill that goes through the fork server."""
+    """The server side of one forked worker: its pipe, and a pidfd to kill it by (a pid could be reused once
+    the worker has been reaped; a pidfd always names this process)."""
 
-    def __init__(self, conn: Connection, pid: int, server: ForkServer) -> None:
-        self.conn, self.pid, self.server = conn, pid, server
+    def __init__(self, conn: Connection, pid: int, pidfd: int | None, server: ForkServer) -> None:
+        self.conn, self.pid, self.pidfd, self.server = conn, pid, pidfd, server
 
     def kill(self) -> None:
-        self.server.kill(self.pid)
+        if self.pidfd is not None:
+            with contextlib.suppress(OSError):
+                signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                os.close(self.pidfd)
+            self.pidfd = None
+        self.server.reap(self.pid)
         with contextlib.suppress(Exception):
             self.conn.close()
 
@@ -51,12 +61,15 @@ class ForkServer:
     def __init__(self, ctx: Any, settings: Any, paths: Sequence[str] | None, snapshot: Any) -> None:
         self._ctx, self._args = ctx, (settings, paths, snapshot)
         self._lock = threading.Lock()  # one request/answer exchange at a time on the control pipe
+        self._starting: asyncio.Lock | None = None  # one (re)start or fork at a time, whoever asks
         self.control: Connection | None = None
         self.process: Any = None
+        self.ready = False
 
     @property
     def alive(self) -> bool:
-        return self.process is not None and self.process.is_alive()
+        """Loaded and still running (a process still loading is not alive yet)."""
+        return self.ready and self.process is not None and self.process.is_alive()
 
     async def start(self, recv: Any) -> None:
         """Start the process and wait until it has loaded the graph; raise its load error. ``recv`` is the
@@ -70,12 +83,18 @@ class ForkServer:
         child.close()
         try:
             message = await recv(self.control, timeout=3600)
-        except BaseException:
+        except (EOFError, OSError):
+            self.process.join(timeout=5)
+            code = self.process.exitcode
             self.stop()
+            raise KgError(f"the process loading the graph stopped before it finished ({_how(code)})") from None
+        except BaseException:  # interrupted while loading: do not wait for a load that ignores SIGINT
+            self.kill_now()
             raise
         if message[0] != "ready":
             self.stop()
             raise _rebuild_error(*message[1:])
+        self.ready = True
 
     def fork(self) -> ForkedWorker:
         """A new worker (blocking for the few milliseconds a fork takes; call it from a thread)."""
@@ -89,21 +108,26 @@ class ForkServer:
             if message[0] != "forked":
                 raise _rebuild_error(*message[1:])
             fd = reduction.recv_handle(self.control)
-        return ForkedWorker(Connection(fd), message[1], self)
+            pid = message[1]
+            try:  # before anything else reaches the fork server: until then it cannot have reaped the worker
+                pidfd: int | None = os.pidfd_open(pid)
+            except (OSError, AttributeError):  # exited already, or no pidfds (Linux < 5.3): kill by pid
+                pidfd = None
+        return ForkedWorker(Connection(fd), pid, pidfd, self)
 
-    def kill(self, pid: int) -> None:
+    def reap(self, pid: int) -> None:
+        """Have the fork server kill (if it is still running) and reap a worker it forked."""
         try:
             if self.control is None:
                 raise OSError
             with self._lock:
                 self.control.send(("kill", pid))
         except (OSError, ValueError):
-            # The fork server is gone, so the worker is an orphan reaped by init: kill it directly.
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
+            pass  # the fork server is gone: the worker, killed through its pidfd, is reaped by init
 
     def stop(self) -> None:
         """Stop the fork server and (through it) every worker it forked."""
+        self.ready = False
         if self.control is not None:
             with contextlib.suppress(Exception), self._lock:
                 self.control.send(None)
@@ -111,17 +135,36 @@ class ForkServer:
                 self.control.close()
             self.control = None
         if self.process is not None:
-            self.process.join(timeout=5)
+            if self.process.is_alive():
+                self.process.join(timeout=5)
             if self.process.is_alive():
                 self.process.kill()
                 self.process.join(timeout=5)
             self.process = None
 
+    def kill_now(self) -> None:
+        """Stop at once (a process still loading ignores SIGINT and does not read its pipe yet)."""
+        if self.process is not None and self.process.is_alive():
+            self.process.kill()
+        self.stop()
+
     async def new_worker(self, recv: Any) -> ForkedWorker:
-        """Fork a worker, restarting the fork server first when it has died."""
-        if not self.alive:
-            await self.start(recv)
-        return await asyncio.to_thread(self.fork)
+        """Fork a worker, restarting the fork server first when it has died. Callers are serialised: two
+        replacements asked for at once must not both restart it, nor read each other's answers."""
+        if self._starting is None:
+            self._starting = asyncio.Lock()
+        async with self._starting:
+            if not self.alive:
+                await self.start(recv)
+            return await asyncio.to_thread(self.fork)
+
+
+def _how(code: int | None) -> str:
+    if code is None:
+        return "it did not say why"
+    if code < 0:
+        return f"killed by signal {-code}{', perhaps for lack of memory' if -code == signal.SIGKILL else ''}"
+    return f"exit code {code}"
 
 
 def _server_main(control: Connection, settings: Any, paths: Sequence[str] | None, snapshot: Any) -> None:
@@ -133,15 +176,20 @@ def _server_main(control: Connection, settings: Any, paths: Sequence[str] | None
     # control pipe), and a worker must not die mid-answer with a KeyboardInterrupt traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        state = tasks.open_state(settings, paths, None, snapshot)
-    except BaseException as err:
-        control.send(("error", *_error_message(err)))
+        try:
+            state = tasks.open_state(settings, paths, None, snapshot)
+        except BaseException as err:
+            control.send(("error", *_error_message(err)))
+            return
+        control.send(("ready", os.getpid()))
+    except OSError:  # the server went away while the graph was loading
         return
-    control.send(("ready", os.getpid()))
     children: set[int] = set()
     try:
         while True:
             try:
+                while not control.poll(1.0):
+                    _reap(children)  # workers that ended on their own do not linger as zombies
                 message = control.recv()
             except (EOFError, OSError):
                 return
@@ -161,7 +209,10 @@ def _server_main(control: Connection, settings: Any, paths: Sequence[str] | None
             except OSError as err:
                 ours.close()
                 theirs.close()
-                control.send(("error", *_error_message(err)))
+                try:
+                    control.send(("error", *_error_message(err)))
+                except OSError:
+                    return
                 continue
             if pid == 0:  # the worker: answer tasks on its socket until the server closes it
                 code = 0
@@ -175,9 +226,13 @@ def _server_main(control: Connection, settings: Any, paths: Sequence[str] | None
                     os._exit(code)  # never run the fork server's clean-up (atexit, finalizers) in a worker
             children.add(pid)
             theirs.close()
-            control.send(("forked", pid))
-            reduction.send_handle(control, ours.fileno(), os.getppid())
-            ours.close()
+            try:
+                control.send(("forked", pid))
+                reduction.send_handle(control, ours.fileno(), os.getppid())
+            except OSError:  # the server went away
+                return
+            finally:
+                ours.close()
     finally:
         for pid in children:
             with contextlib.suppress(OSError):

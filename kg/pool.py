@@ -226,6 +226,10 @@ class QueryPool:
         self._workers.add(worker)
         try:
             message = await _recv(worker.conn, timeout=3600)
+        except (EOFError, OSError):
+            worker.kill()
+            self._workers.discard(worker)
+            raise KgError("a query worker stopped before it was ready (see the messages above)") from None
         except BaseException:
             worker.kill()
             self._workers.discard(worker)

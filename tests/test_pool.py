@@ -110,3 +110,58 @@ def test_the_pool_recovers_when_the_fork_server_dies(settings):
             await pool.close()
 
     assert gone_soon(asyncio.run(scenario()))
+
+
+def test_replacements_asked_for_at_once_restart_the_fork_server_once(settings):
+    """The fork server and both workers die; both failed queries ask for a replacement at the same time: one
+    new fork server is started and both workers come back (found by review: two restarts read each other's
+    answers on the control pipe and the pool stayed empty)."""
+
+    async def scenario() -> list[int]:
+        pool = QueryPool(settings.replace(workers=2, query_timeout_s=5))
+        await pool.start()
+        try:
+            server, workers = pool.forkserver_pid, pool.worker_pids
+            assert server is not None
+            for pid in (server, *workers):
+                os.kill(pid, signal.SIGKILL)
+            assert gone_soon([server, *workers])
+            await asyncio.gather(ask(pool), ask(pool), return_exceptions=True)  # both fail: workers are gone
+            answers = await asyncio.gather(ask(pool), ask(pool))  # ... and are replaced
+            assert all(b'"boolean": true' in a for a in answers)
+            new_server, new_workers = pool.forkserver_pid, pool.worker_pids
+            assert len(new_workers) == 2 and all(parent_of(p) == new_server for p in new_workers)
+            return [*new_workers, new_server] if new_server else new_workers
+        finally:
+            await pool.close()
+
+    assert gone_soon(asyncio.run(scenario()))
+
+
+def test_a_worker_of_a_replaced_fork_server_is_still_killed_at_the_timeout(settings):
+    """A worker forked by a fork server that has since died and been replaced is killed through its pidfd,
+    not through a fork server that never knew it."""
+
+    async def scenario() -> list[int]:
+        pool = QueryPool(settings.replace(workers=2, query_timeout_s=1))
+        await pool.start()
+        try:
+            server, originals = pool.forkserver_pid, pool.worker_pids
+            assert server is not None
+            os.kill(server, signal.SIGKILL)
+            with pytest.raises(QueryTimeout):
+                await pool.run(SLOW)  # one orphan killed; its replacement starts a new fork server
+            assert b'"boolean": true' in await ask(pool)
+            deadline = time.monotonic() + 10
+            while len(pool.worker_pids) < 2 and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            (orphan,) = [p for p in pool.worker_pids if p in originals]
+            with pytest.raises(QueryTimeout):
+                # the orphan is the idle worker that the next query gets, unless the replacement is: try both
+                await asyncio.gather(pool.run(SLOW), pool.run(SLOW))
+            assert gone_soon([orphan]), "a worker of the old fork server outlived its kill"
+            return originals
+        finally:
+            await pool.close()
+
+    assert gone_soon(asyncio.run(scenario()))
