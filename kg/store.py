@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.errors import UsageError
 from kg.graph import KnowledgeGraph, SourceFile, fill, graph_iri, read_bytes, resolve_paths, version_of
 from kg.settings import Settings
 from kg.views import FiguresView, prepare_figures
@@ -46,9 +47,9 @@ def views_path(settings: Settings, version: str) -> Path:
 
 def cached_sources(settings: Settings, paths: Sequence[Path | str] | None = None) -> list[SourceFile]:
     """:func:`kg.graph.source_files`, remembering each file's hash in the store directory by its size,
-    modification time and inode, as git's index does: at 100k claims hashing 150 MB costs more than the rest of
-    a restart, and a file whose metadata is unchanged is read again only when it was modified too close to the
-    moment its hash was recorded to be sure."""
+    modification and change times, inode and device, as git's index does: at 100k claims hashing 150 MB costs
+    more than the rest of a restart. A file whose metadata is unchanged is read again only when it was modified
+    too close to the moment its hash was recorded to be sure."""
     assert settings.store_dir is not None
     cache_file = Path(settings.store_dir) / HASHES
     try:
@@ -58,13 +59,13 @@ def cached_sources(settings: Settings, paths: Sequence[Path | str] | None = None
     now = time.time_ns()
     sources, fresh, changed = [], {}, False
     for path in resolve_paths(paths, settings):
-        key = os.path.abspath(path)  # no resolve(): size, mtime and inode identify the file
+        key = os.path.abspath(path)  # no resolve(): the stat fields identify the file
         try:
             st = path.stat()
         except OSError:
             st = None
         known = cache.get(key)
-        if (st is not None and isinstance(known, dict) and known.get("stat") == [st.st_size, st.st_mtime_ns, st.st_ino]
+        if (st is not None and isinstance(known, dict) and known.get("stat") == _stat_key(st)
                 and st.st_mtime_ns + RACY_NS < known.get("recorded", 0)):
             digest, size = known["sha256"], st.st_size
             fresh[key] = known
@@ -73,7 +74,7 @@ def cached_sources(settings: Settings, paths: Sequence[Path | str] | None = None
             digest, size = hashlib.sha256(data).hexdigest(), len(data)
             changed = True
             if st is not None:
-                fresh[key] = {"stat": [st.st_size, st.st_mtime_ns, st.st_ino], "sha256": digest, "recorded": now}
+                fresh[key] = {"stat": _stat_key(st), "sha256": digest, "recorded": now}
         sources.append(SourceFile(path=path, graph=graph_iri(path, settings), sha256=digest, size=size))
     if changed or fresh.keys() != cache.keys():
         with contextlib.suppress(OSError):  # a cache that cannot be written only costs the next start a re-hash
@@ -82,6 +83,12 @@ def cached_sources(settings: Settings, paths: Sequence[Path | str] | None = None
             tmp.write_text(json.dumps(fresh))
             tmp.replace(cache_file)
     return sources
+
+
+def _stat_key(st: os.stat_result) -> list[int]:
+    """What must not change for a recorded hash to be trusted: git's index compares the same fields (the
+    change time catches an edit whose modification time was put back, as ``touch -r`` or ``rsync -t`` do)."""
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
 
 
 def _stderr(line: str) -> None:
@@ -158,6 +165,15 @@ def figures_view(settings: Settings, paths: Sequence[Path | str] | None = None, 
     """The prepared figures view of the current data version (the one ``kg serve --store-dir`` serves),
     building the store and the view first when this version has none yet. Once prepared, a page costs a stat
     of every file and two seeks, however large the graph."""
+    try:
+        return _figures_view(settings, paths, progress)
+    except OSError as err:
+        raise UsageError(f"{settings.store_dir}: cannot use as the store directory ({err.strerror or err}; "
+                         "KG_STORE_DIR, --store-dir)", path=str(settings.store_dir)) from None
+
+
+def _figures_view(settings: Settings, paths: Sequence[Path | str] | None,
+                  progress: Callable[[str], None] | None) -> FiguresView:
     sources = cached_sources(settings, paths)
     directory = views_path(settings, version_of(sources)) / "figures"
     view = FiguresView.open(directory)

@@ -79,10 +79,10 @@ class FiguresView:
     @classmethod
     def open(cls, directory: Path) -> FiguresView | None:
         """The view in ``directory``, or None when it has not been (completely) written."""
-        marker = directory / "complete"
-        if not marker.exists():
+        try:
+            return cls(directory, int((directory / "complete").read_text()))
+        except (OSError, ValueError):  # absent, unreadable or damaged: prepared again by the caller
             return None
-        return cls(directory, int(marker.read_text()))
 
     def _slice(self, kind: str, offset: int, limit: int | None) -> bytes:
         first = max(0, min(offset, self.count))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from kg.cli import main
 
 from .conftest import ROOT, SEED
@@ -136,3 +138,43 @@ def test_version_is_printed_on_stdout():
 
     proc = run("--version")
     assert proc.returncode == 0 and proc.stdout == f"kg {__version__}\n" and proc.stderr == ""
+
+
+def test_a_port_bound_by_another_server_is_refused_at_once():
+    """Bound and listening: a second server on the same port fails before loading anything, even with
+    SO_REUSEADDR (which lets two sockets bind a port until one listens)."""
+    from kg.errors import UsageError
+    from kg.web.server import bind
+
+    first = bind("127.0.0.1", 0)
+    try:
+        port = first.getsockname()[1]
+        with pytest.raises(UsageError, match=f"cannot listen on 127.0.0.1:{port}"):
+            bind("127.0.0.1", port).close()
+    finally:
+        first.close()
+
+
+def test_sigterm_while_loading_stops_and_cleans_up(tmp_path):
+    """SIGTERM before the server answers: the load stops, the snapshot of the data is removed, exit 143."""
+    import os
+    import signal
+    import time
+
+    from kg.synth import generate
+
+    generate(20_000, tmp_path / "synth", seed=1)
+    work = tmp_path / "tmp"
+    work.mkdir()
+    proc = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--port", "0", "--data", str(ROOT / "ontology"),
+                             "--data", str(tmp_path / "synth" / "data")], cwd=ROOT, env={**os.environ,
+                            "TMPDIR": str(work)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not any(work.glob("kg-server-*/snapshot/*")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.2)  # the fork server is loading now (20,000 claims take seconds)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert err.strip().endswith("kg serve: stopped while loading") and "Traceback" not in err
+    assert not any(work.iterdir()), "the snapshot of the data was left behind"

@@ -200,3 +200,36 @@ def test_the_view_is_prepared_even_when_the_query_takes_longer_than_a_request_ma
     assert prepare_figures(hasty, tmp_path / "view") > 0  # ... preparing the view once per version is not
     view = FiguresView.open(tmp_path / "view")
     assert view is not None and view.records() == figures(hasty, timeout_s=60)
+
+
+def test_a_same_size_edit_with_its_modification_time_put_back_is_hashed_again(copy_root, tmp_path):
+    import os
+
+    settings = Settings(root=copy_root, store_dir=tmp_path / "store")
+    _age(copy_root)
+    before = {s.path.name: s.sha256 for s in store_module.cached_sources(settings)}
+    actors = copy_root / "data" / "actors.ttl"
+    st = actors.stat()
+    text = actors.read_text()
+    actors.write_text(text.replace("Ukraine", "Ukrayne", 1))  # same size
+    os.utime(actors, ns=(st.st_atime_ns, st.st_mtime_ns))  # as `touch -r` or `rsync -t` would
+    assert actors.stat().st_size == st.st_size and actors.stat().st_mtime_ns == st.st_mtime_ns
+    after = {s.path.name: s.sha256 for s in store_module.cached_sources(settings)}
+    assert after["actors.ttl"] != before["actors.ttl"]  # the change time told
+
+
+def test_a_damaged_view_is_prepared_again(tmp_path, kg):
+    prepare_figures(kg, tmp_path / "view")
+    (tmp_path / "view" / "complete").write_text("not a number")
+    assert FiguresView.open(tmp_path / "view") is None
+
+
+def test_cli_figures_with_a_file_as_store_dir_exits_2_in_one_line(tmp_path):
+    from .test_cli import run
+
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    proc = run("figures", "--store-dir", str(not_a_dir))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith(f"kg figures: {not_a_dir}: cannot use as the store directory")
+    assert len(proc.stderr.strip().splitlines()) == 1

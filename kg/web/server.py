@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import socket
 import sys
 from collections.abc import Sequence
@@ -29,8 +30,19 @@ async def _serve(settings: Settings, data: Sequence[Path | str] | None) -> int:
 
     sock = bind(settings.host, settings.port)  # first: a port in use fails at once, not after a long load
     state = ServerState(settings, [Path(p) for p in data] if data is not None else None)
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    assert task is not None
     try:
-        await state.start()
+        # SIGTERM while loading stops the load and cleans up (uvicorn handles it once serving)
+        loop.add_signal_handler(signal.SIGTERM, task.cancel)
+        try:
+            await state.start()
+        except asyncio.CancelledError:
+            print("kg serve: stopped while loading", file=sys.stderr)
+            return 128 + signal.SIGTERM
+        finally:
+            loop.remove_signal_handler(signal.SIGTERM)
         app = create_app(settings, data=data, state=state)
         host, port = sock.getsockname()[:2]
         shown = f"[{host}]" if ":" in host else host
@@ -44,7 +56,8 @@ async def _serve(settings: Settings, data: Sequence[Path | str] | None) -> int:
 
 
 def bind(host: str, port: int) -> socket.socket:
-    """A socket bound to ``host:port`` (not yet listening), or :class:`UsageError` naming the settings."""
+    """A socket listening on ``host:port`` (connections wait in its backlog until the graph is loaded), or
+    :class:`UsageError` naming the settings."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
         family, _, _, _, address = infos[0]
@@ -54,6 +67,8 @@ def bind(host: str, port: int) -> socket.socket:
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
+        # listening now claims the port: with SO_REUSEADDR a second server could bind it until one listens
+        sock.listen(2048)
     except OSError as err:
         sock.close()
         raise UsageError(f"cannot listen on {host}:{port}: {err.strerror or err} (KG_HOST, KG_PORT)") from None

@@ -8,6 +8,7 @@ with ``--store-dir`` the figures view and the dumps live next to the store and s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -53,7 +54,14 @@ class ServerState:
         else:
             self._tmp = tempfile.TemporaryDirectory(prefix="kg-server-")
             work_dir = Path(self._tmp.name)
-            self.sources, pairs = await asyncio.to_thread(snapshot, self.data, self.settings, work_dir / "snapshot")
+            copying = asyncio.ensure_future(asyncio.to_thread(snapshot, self.data, self.settings,
+                                                              work_dir / "snapshot"))
+            try:
+                self.sources, pairs = await asyncio.shield(copying)
+            except asyncio.CancelledError:  # stopped meanwhile: let the copy end, so close() removes all of it
+                with contextlib.suppress(BaseException):
+                    await copying
+                raise
             self.version = version_of(self.sources)
             files = (self.sources, pairs)
         newest = max((s.path.stat().st_mtime for s in self.sources), default=0.0)
