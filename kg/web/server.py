@@ -16,9 +16,10 @@ from kg.settings import Settings
 def serve(settings: Settings, *, data: Sequence[Path | str] | None = None) -> int:
     """Serve until interrupted; returns the exit code. Binds ``settings.host`` (loopback by default).
 
-    The graph is loaded (or the persisted store built) before the port is bound, by the same state the
-    application then serves from: data that does not parse fails here with the CLI's one-line message naming
-    the file and line, and is read once, not once to check and once to serve."""
+    The port is bound and listening first, so a port in use fails at once. Then the graph is loaded (or the
+    persisted store built) before any request is answered, by the same state the application then serves from:
+    data that does not parse fails here with the CLI's one-line message naming the file and line, and is read
+    once, not once to check and once to serve."""
     return asyncio.run(_serve(settings, data))
 
 
