@@ -10,6 +10,7 @@ the directory. Query workers open it read-only, several processes at once.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -27,6 +28,7 @@ from kg.settings import Settings
 from kg.views import FiguresView, prepare_figures
 
 MANIFEST = "kg-sources.json"
+LOCK = "in-use.lock"
 HASHES = "kg-hashes.json"
 # A file changed within this long before its hash was recorded may change again within the same timestamp
 # tick ("racily clean" in git's words), so its recorded hash is not trusted.
@@ -136,15 +138,46 @@ def ensure_store(settings: Settings, paths: Sequence[Path | str] | None = None, 
     return final
 
 
+def hold(store: Path) -> int:
+    """Mark a version's store as in use for as long as the returned file descriptor stays open (a shared
+    ``flock``; the operating system drops it if the holder dies): :func:`_prune` leaves it alone, so a
+    ``kg figures --store-dir`` over changed data never removes the store a running server still serves."""
+    fd = os.open(store / LOCK, os.O_RDONLY | os.O_CREAT, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_SH)
+    return fd
+
+
+def _unused(store: Path) -> int | None:
+    """An exclusive lock on a store nobody holds (kept until the caller closes it), or None when in use."""
+    try:
+        fd = os.open(store / LOCK, os.O_RDONLY | os.O_CREAT, 0o644)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
 def _prune(keep: Path) -> None:
-    """Remove the stores and prepared views of older data versions (this data can never use them again)."""
-    version = keep.name.removeprefix("store-")
+    """Remove the stores and prepared views of older data versions (this data can never use them again),
+    except those a running server holds (:func:`hold`)."""
     for other in keep.parent.glob("store-*"):
-        if other != keep and (other / MANIFEST).exists():
+        if other == keep or not (other / MANIFEST).exists():
+            continue
+        fd = _unused(other)
+        if fd is None:
+            continue
+        try:
+            shutil.rmtree(keep.parent / other.name.replace("store-", "views-", 1), ignore_errors=True)
             shutil.rmtree(other, ignore_errors=True)
-    for other in keep.parent.glob("views-*"):
-        if other.name != f"views-{version}":
-            shutil.rmtree(other, ignore_errors=True)
+        finally:
+            os.close(fd)
+    for views in keep.parent.glob("views-*"):  # views whose store is gone (removed by hand, say)
+        if not (keep.parent / views.name.replace("views-", "store-", 1)).exists():
+            shutil.rmtree(views, ignore_errors=True)
 
 
 def open_persisted(settings: Settings, paths: Sequence[Path | str] | None = None) -> KnowledgeGraph:

@@ -233,3 +233,24 @@ def test_cli_figures_with_a_file_as_store_dir_exits_2_in_one_line(tmp_path):
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.startswith(f"kg figures: {not_a_dir}: cannot use as the store directory")
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_a_store_in_use_is_not_pruned_by_another_command(copy_root, tmp_path):
+    """A server holds its version's store (kg.store.hold); a newer version built meanwhile by another command
+    (say `kg figures --store-dir` after an edit) leaves it alone, and prunes it once it is released."""
+    import os
+
+    settings = Settings(root=copy_root, store_dir=tmp_path / "store")
+    served = ensure_store(settings, progress=None)
+    (tmp_path / "store" / served.name.replace("store-", "views-")).mkdir()
+    lock = store_module.hold(served)
+    actors = copy_root / "data" / "actors.ttl"
+    actors.write_text(actors.read_text() + "\n# an edit\n")
+    newer = ensure_store(settings, progress=None)
+    assert newer != served and (served / MANIFEST).exists()  # still there: in use
+    assert (tmp_path / "store" / served.name.replace("store-", "views-")).exists()
+    os.close(lock)
+    actors.write_text(actors.read_text() + "\n# another edit\n")
+    newest = ensure_store(settings, progress=None)
+    assert not served.exists() and not newer.exists() and newest.exists()
+    assert not (tmp_path / "store" / served.name.replace("store-", "views-")).exists()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ class ServerState:
     locks: dict[str, asyncio.Lock] = field(default_factory=dict)
     dump_dir: Path | None = None
     _tmp: tempfile.TemporaryDirectory[str] | None = None
+    _store_lock: int | None = None
     _figures_task: asyncio.Task[FiguresView] | None = None
     _figures_dir: Path = Path()
 
@@ -45,10 +47,11 @@ class ServerState:
         store_path = None
         files = None
         if self.settings.store_dir is not None:
-            from kg.store import cached_sources, ensure_store, views_path
+            from kg.store import cached_sources, ensure_store, hold, views_path
 
             self.sources = await asyncio.to_thread(cached_sources, self.settings, self.data)
             store_path = await asyncio.to_thread(ensure_store, self.settings, self.data, sources=self.sources)
+            self._store_lock = hold(store_path)  # while serving it, no other kg command prunes this version
             self.version = version_of(self.sources)
             work_dir = views_path(self.settings, self.version)
         else:
@@ -100,6 +103,9 @@ class ServerState:
             await self.pool.close()
         if self._tmp is not None:
             self._tmp.cleanup()
+        if self._store_lock is not None:
+            os.close(self._store_lock)
+            self._store_lock = None
 
     def lock(self, name: str) -> asyncio.Lock:
         return self.locks.setdefault(name, asyncio.Lock())
