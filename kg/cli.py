@@ -41,6 +41,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         root=Path(args.root) if getattr(args, "root", None) else None,
         query_timeout_s=getattr(args, "timeout", None),
         max_rows=getattr(args, "max_rows", None),
+        store_dir=Path(args.store_dir) if getattr(args, "store_dir", None) else None,
     )
 
 
@@ -58,12 +59,10 @@ def cmd_figures(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.offset < 0 or (args.limit is not None and args.limit < 0):
         raise UsageError("--offset and --limit take a number of rows, 0 or more")
-    if args.store_dir or settings.store_dir is not None:
+    if settings.store_dir is not None:
         # the view prepared once per data version (shared with `kg serve --store-dir`): a page is two seeks
         from kg.store import figures_view
 
-        if args.store_dir:
-            settings = settings.replace(store_dir=Path(args.store_dir))
         view = figures_view(settings, args.data or None)
         if args.format == "csv":
             _write(args, view.csv(args.offset, args.limit))
@@ -128,8 +127,7 @@ def cmd_span(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from kg.web.server import serve, serve_get
 
-    settings = settings.replace(host=args.host, port=args.port, workers=args.workers,
-                                store_dir=Path(args.store_dir) if args.store_dir else None)
+    settings = settings.replace(host=args.host, port=args.port, workers=args.workers)
     if args.get is not None:
         status, body = serve_get(settings, args.get, data=args.data or None, accept=args.accept)
         sys.stdout.buffer.write(body)

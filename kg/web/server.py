@@ -59,19 +59,18 @@ async def _serve(settings: Settings, data: Sequence[Path | str] | None) -> int:
 def bind(host: str, port: int) -> socket.socket:
     """A socket listening on ``host:port`` (connections wait in its backlog until the graph is loaded), or
     :class:`UsageError` naming the settings."""
+    sock: socket.socket | None = None
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-        family, _, _, _, address = infos[0]
+        family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                      flags=socket.AI_PASSIVE)[0]
         sock = socket.socket(family, socket.SOCK_STREAM)
-    except OSError as err:
-        raise UsageError(f"cannot listen on {host}:{port}: {err.strerror or err} (KG_HOST, KG_PORT)") from None
-    try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
         # listening now claims the port: with SO_REUSEADDR a second server could bind it until one listens
         sock.listen(2048)
     except OSError as err:
-        sock.close()
+        if sock is not None:
+            sock.close()
         raise UsageError(f"cannot listen on {host}:{port}: {err.strerror or err} (KG_HOST, KG_PORT)") from None
     return sock
 
