@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kg.check import check  # noqa: E402
+from kg.check.runner import check  # noqa: E402
 from kg.settings import Settings  # noqa: E402
 from kg.synth import addition, generate  # noqa: E402
 
@@ -49,7 +49,7 @@ def _prepare(n: int, cache: Path) -> Path:
 
 
 def _full_pyshacl(root: str, queue: multiprocessing.Queue) -> None:
-    from kg.validation import merged_graph, shacl
+    from kg.check.engines import merged_graph, shacl
 
     start = time.perf_counter()
     base = Path(root)

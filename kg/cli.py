@@ -139,8 +139,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
-    from kg.check import RULES, check
-    from kg.report import render
+    from kg.check.report import render
+    from kg.check.runner import RULES, check
 
     if args.list_rules:
         _write(args, "".join(f"{r.id:<12} {r.summary}\n" for r in RULES))
@@ -152,7 +152,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_fmt(args: argparse.Namespace, settings: Settings) -> int:
-    from kg.fmt import fmt_paths
+    from kg.turtle.canonical import fmt_paths
 
     result = fmt_paths(args.paths or None, check=args.check, settings=settings)
     for finding in result.findings:

@@ -21,8 +21,8 @@ import pyoxigraph as ox
 
 from kg.errors import InputError, RdfSyntaxError, UsageError
 from kg.formats import Format, by_name
+from kg.namespaces import PREFIXES
 from kg.settings import GRAPH_NS, Settings
-from kg.vocab import PREFIXES
 
 #: Our format names -> pyoxigraph's formats.
 OX_FORMATS: dict[str, ox.RdfFormat] = {

@@ -18,7 +18,7 @@ import pyoxigraph as ox
 
 from kg.errors import QueryRefused, QuerySyntaxError, QueryTimeout, QueryUnsupported, UpdateRefused, UsageError
 from kg.graph import KnowledgeGraph
-from kg.vocab import PREFIXES
+from kg.namespaces import PREFIXES
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 

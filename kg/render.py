@@ -16,8 +16,8 @@ import pyoxigraph as ox
 
 from kg.errors import UsageError
 from kg.graph import OX_FORMATS
+from kg.namespaces import BARE_LITERALS, PREFIXES
 from kg.query import AskResult, GraphResult, QueryResult, Term
-from kg.vocab import BARE_LITERALS, PREFIXES
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"

@@ -12,11 +12,11 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.errors import InputError, UsageError
-from kg.fmt import render_subjects
 from kg.graph import read_bytes
+from kg.namespaces import KG, OA, PREFIXES
 from kg.settings import ENTITY_NS
-from kg.turtle import RDF_TYPE, XSD
-from kg.vocab import KG, OA, PREFIXES
+from kg.turtle.canonical import render_subjects
+from kg.turtle.parser import RDF_TYPE, XSD
 
 XSD_INTEGER = ox.NamedNode(XSD + "integer")
 

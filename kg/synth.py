@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from kg.fmt import quote
+from kg.turtle.canonical import quote
 
 PREFIXES = """@prefix kg: <https://w3id.org/ua-children-kg/ontology#> .
 @prefix kgr: <https://w3id.org/ua-children-kg/id/> .

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import rdflib
 
+from kg.check.engines import merged_graph
 from kg.graph import KnowledgeGraph, default_paths, load
 from kg.settings import Settings
-from kg.validation import merged_graph
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -11,9 +11,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from kg.check import RULES, check
+from kg.check.report import Report, render
+from kg.check.runner import RULES, check
 from kg.cli import main
-from kg.report import Report, render
 from kg.settings import Settings
 
 from .conftest import FIXTURES, ROOT

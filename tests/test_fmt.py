@@ -10,10 +10,10 @@ import rdflib
 from rdflib.compare import isomorphic
 
 from kg.cli import main
-from kg.fmt import fmt_paths, format_text
 from kg.settings import Settings
 from kg.synth import addition, generate
-from kg.turtle import Pos, TurtleError, parse_turtle
+from kg.turtle.canonical import fmt_paths, format_text
+from kg.turtle.parser import Pos, TurtleError, parse_turtle
 
 from .conftest import FIXTURES, ROOT
 
@@ -136,7 +136,7 @@ def test_parser_positions_and_errors():
 
 
 def test_synthetic_graph_is_deterministic_and_conforms(tmp_path):
-    from kg.check import check
+    from kg.check.runner import check
 
     a, b = tmp_path / "a", tmp_path / "b"
     generate(12, a, seed=3)

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from kg.errors import QueryTimeout
-from kg.pool import Answer, QueryPool, Task
+from kg.workers.pool import Answer, QueryPool, Task
 
 STATE_ASK = Task("query", {"sparql": "ASK { ?s a <https://w3id.org/ua-children-kg/ontology#State> }",
                            "result_format": "json", "graph_format": "turtle"})

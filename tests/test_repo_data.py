@@ -7,9 +7,9 @@ import hashlib
 import rdflib
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
+from kg.check.engines import owl_inconsistencies, shacl
 from kg.settings import ENTITY_NS, ONTOLOGY_IRI, ONTOLOGY_NS
 from kg.spans import read_text
-from kg.validation import owl_inconsistencies, shacl
 
 from .conftest import ROOT, SEED, SHARED
 

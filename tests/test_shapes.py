@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import rdflib
 
-from kg.validation import merged_graph, owl_inconsistencies, shacl
+from kg.check.engines import merged_graph, owl_inconsistencies, shacl
 
 from .conftest import FIXTURES, ROOT
 

@@ -15,9 +15,9 @@ from fastapi.responses import FileResponse, Response
 
 from kg.errors import NotFound
 from kg.formats import BY_EXTENSION, BY_NAME, Format, negotiate, parse_accept
-from kg.pool import Task
 from kg.web.common import state_of
 from kg.web.state import ServerState
+from kg.workers.pool import Task
 
 router = APIRouter(tags=["Dumps"])
 

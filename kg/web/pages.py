@@ -22,12 +22,12 @@ from kg import __version__
 from kg.errors import KgError, NotFound
 from kg.figures import COLUMNS
 from kg.formats import BY_EXTENSION, BY_NAME, Format, negotiate
-from kg.pool import Answer, Task
+from kg.namespaces import PREFIXES
 from kg.query import query_form
 from kg.settings import ONTOLOGY_NS
-from kg.vocab import PREFIXES
 from kg.web.common import local_path, state_of
 from kg.web.state import ServerState
+from kg.workers.pool import Answer, Task
 
 router = APIRouter()
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))

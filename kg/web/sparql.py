@@ -18,10 +18,10 @@ from starlette.types import Receive, Scope, Send
 
 from kg.errors import NotAcceptable, UnsupportedMediaType, UpdateRefused, UsageError
 from kg.formats import Format, by_name, formats_for, negotiate
-from kg.pool import Answer, Task
 from kg.query import query_form
 from kg.web.common import GRAPH_RESULT_FORMATS, graph_response, state_of
 from kg.web.void import service_description
+from kg.workers.pool import Answer, Task
 
 router = APIRouter(tags=["SPARQL"])
 

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from kg.graph import SourceFile, snapshot, version_of
-from kg.pool import QueryPool, Task
 from kg.settings import Settings
 from kg.views import FiguresView
+from kg.workers.pool import QueryPool, Task
 
 
 @dataclass

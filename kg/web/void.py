@@ -10,10 +10,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from kg.formats import negotiate
-from kg.pool import Task
-from kg.vocab import DCT, RDF, VOID, XSD
+from kg.namespaces import DCT, RDF, VOID, XSD
 from kg.web.common import GRAPH_RESULT_FORMATS, graph_response, state_of
 from kg.web.state import ServerState
+from kg.workers.pool import Task
 
 router = APIRouter(tags=["Dataset description"])
 

@@ -21,13 +21,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.check.report import Finding, Report, Rule
 from kg.errors import InputError
 from kg.graph import OX_FORMATS, RDF_EXTENSIONS, format_of, graph_iri, read_bytes, syntax_message
-from kg.locate import Located
-from kg.report import Finding, Report, Rule
+from kg.namespaces import PREFIXES, RDFS
 from kg.settings import Settings
-from kg.turtle import Pos, Term, TurtleError, parse_turtle
-from kg.vocab import PREFIXES, RDFS
+from kg.turtle.locations import Located
+from kg.turtle.parser import Pos, Term, TurtleError, parse_turtle
 
 RULES: tuple[Rule, ...] = (
     Rule("syntax", "Turtle that does not parse (file, line, column and the parser's message), bytes that are not "
@@ -255,8 +255,8 @@ def check(paths: Sequence[Path | str] | None = None, *, settings: Settings | Non
     Returns a sorted :class:`Report`; raises :class:`InputError` (CLI exit 2) for a missing or unreadable path
     or a file whose extension is not Turtle.
     """
-    from kg.reasoning import consistency, shacl_findings
-    from kg.rules import duplicates, references, source_text, vocabulary
+    from kg.check.engine_rules import consistency, shacl_findings
+    from kg.check.graph_rules import duplicates, references, source_text, vocabulary
 
     settings = settings or Settings()
     full = paths is None

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from kg.graph import KnowledgeGraph
-from kg.vocab import KG, OA, RDF, RDFS, SKOS
+from kg.namespaces import KG, OA, RDF, RDFS, SKOS
 
 _LABEL_PROPS = (ox.NamedNode(RDFS + "label"), ox.NamedNode(SKOS + "prefLabel"))
 _TYPE = ox.NamedNode(RDF + "type")

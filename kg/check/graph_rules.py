@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
+from kg.check.vocabularies import vocabulary_of
+from kg.namespaces import OA, OWL, RDF, RDFS, TIME
 from kg.settings import ENTITY_NS, ONTOLOGY_NS
-from kg.turtle import RDF_TYPE, Term
-from kg.vocab import OA, OWL, RDF, RDFS, TIME
-from kg.vocabularies import vocabulary_of
+from kg.turtle.parser import RDF_TYPE, Term
 
 if TYPE_CHECKING:
-    from kg.check import Workspace
+    from kg.check.runner import Workspace
 
 KG = ONTOLOGY_NS
 _CLASS_TYPES = {OWL + "Class", RDFS + "Class", RDFS + "Datatype"}

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.turtle import Document, Occurrence, Pos, Term
+from kg.turtle.parser import Document, Occurrence, Pos, Term
 
 
 @dataclass

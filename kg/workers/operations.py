@@ -15,7 +15,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg import describe as _describe
+from kg import entities as _describe
 from kg.graph import KnowledgeGraph, SourceFile, load, load_pairs
 from kg.graph import dump as _dump
 from kg.query import AskResult, GraphResult, SelectResult

@@ -29,7 +29,7 @@ from typing import Any
 
 from kg import errors
 from kg.errors import KgError, QueryTimeout
-from kg.forkserver import ForkedWorker, ForkServer
+from kg.workers.forkserver import ForkedWorker, ForkServer
 
 CHUNK_BYTES = 64 * 1024
 
@@ -80,7 +80,7 @@ def _rebuild_error(name: str, message: str, details: dict[str, Any]) -> KgError:
 
 def _run_task(state: Any, task: Task, send: Any) -> None:
     """Run one task in a worker (or inline) and send its messages through ``send``."""
-    from kg import tasks
+    from kg.workers import operations as tasks
 
     try:
         result = getattr(tasks, task.op)(state, **task.args)
@@ -126,7 +126,7 @@ def serve(conn: Connection, state: Any) -> None:
 def _worker_main(conn: Connection, settings: Any, paths: Sequence[str] | None, store_path: str | None,
                  snapshot: Any) -> None:
     """Entry point of a spawned worker process (persisted store): open the graph, then serve."""
-    from kg import tasks
+    from kg.workers import operations as tasks
 
     try:
         state = tasks.open_state(settings, paths, store_path, snapshot)
@@ -208,7 +208,7 @@ class QueryPool:
     async def start(self) -> None:
         """Start every worker and wait until each has loaded the graph; raise the first load error."""
         if self.inline:
-            from kg import tasks
+            from kg.workers import operations as tasks
 
             self._inline_state = await asyncio.to_thread(tasks.open_state, self.settings, self.paths,
                                                          self.store_path, self.snapshot)

@@ -74,7 +74,7 @@ class ForkServer:
     async def start(self, recv: Any) -> None:
         """Start the process and wait until it has loaded the graph; raise its load error. ``recv`` is the
         pool's non-blocking receive (so loading never blocks the event loop)."""
-        from kg.pool import _rebuild_error
+        from kg.workers.pool import _rebuild_error
 
         self.stop()
         self.control, child = self._ctx.Pipe(duplex=True)
@@ -98,7 +98,7 @@ class ForkServer:
 
     def fork(self) -> ForkedWorker:
         """A new worker (blocking for the few milliseconds a fork takes; call it from a thread)."""
-        from kg.pool import _rebuild_error
+        from kg.workers.pool import _rebuild_error
 
         if self.control is None:
             raise OSError("the fork server is not running")
@@ -169,8 +169,8 @@ def _how(code: int | None) -> str:
 
 def _server_main(control: Connection, settings: Any, paths: Sequence[str] | None, snapshot: Any) -> None:
     """Entry point of the fork server process: load the graph, then fork and kill workers on request."""
-    from kg import tasks
-    from kg.pool import _error_message, serve
+    from kg.workers import operations as tasks
+    from kg.workers.pool import _error_message, serve
 
     # Ctrl-C in a terminal reaches the whole process group; the server decides when to stop (it closes the
     # control pipe), and a worker must not die mid-answer with a KeyboardInterrupt traceback.

@@ -29,10 +29,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.check.report import Finding
 from kg.errors import InputError
-from kg.report import Finding
+from kg.namespaces import BARE_LITERALS
 from kg.settings import Settings
-from kg.turtle import (
+from kg.turtle.parser import (
     RDF,
     RDF_FIRST,
     RDF_NIL,
@@ -45,7 +46,6 @@ from kg.turtle import (
     is_local_name,
     parse_turtle,
 )
-from kg.vocab import BARE_LITERALS
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 _SHORT_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
@@ -344,7 +344,7 @@ def fmt_paths(paths: Sequence[Path | str] | None = None, *, check: bool = False,
     """Format ``paths`` (default: the Turtle files of ``ontology/``, ``shapes/`` and ``data/``) in place, or with
     ``check`` only report which are not canonical. :class:`InputError` for a missing, unreadable or non-Turtle
     path."""
-    from kg.check import expand_files
+    from kg.check.runner import expand_files
 
     settings = settings or Settings()
     roots = ([settings.ontology_dir, settings.shapes_dir, settings.data_dir] if paths is None

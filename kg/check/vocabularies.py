@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kg.vocab import DCT, FOAF, OA, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, TIME, XSD
+from kg.namespaces import DCT, FOAF, OA, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, TIME, XSD
 
 
 @dataclass(frozen=True)

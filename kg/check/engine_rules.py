@@ -30,12 +30,12 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 import rdflib
 
-from kg.turtle import RDF_TYPE, Pos, Term
-from kg.validation import merged_graph, owl_inconsistencies, shacl_with_values
-from kg.vocab import RDFS, XSD
+from kg.check.engines import merged_graph, owl_inconsistencies, shacl_with_values
+from kg.namespaces import RDFS, XSD
+from kg.turtle.parser import RDF_TYPE, Pos, Term
 
 if TYPE_CHECKING:
-    from kg.check import Workspace
+    from kg.check.runner import Workspace
 
 _DISJOINT = re.compile(r"Disjoint classes (\S+) and (\S+) have a common individual (\S+)")
 _LEXICAL = re.compile(r"Lexical value of the literal '(.*)' does not match its datatype \((\S+)\)", re.S)
