@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from kg.graph import KnowledgeGraph
+from kg.graph import KnowledgeGraph, closure
 from kg.namespaces import KG, OA, RDF, RDFS, SKOS
 
 _LABEL_PROPS = (ox.NamedNode(RDFS + "label"), ox.NamedNode(SKOS + "prefLabel"))
@@ -146,14 +146,7 @@ def entity_view(kg: KnowledgeGraph, iri: str, *, max_incoming: int = 200) -> Ent
 
 
 def _is_claim(kg: KnowledgeGraph, node: ox.NamedNode, claim_class: ox.NamedNode) -> bool:
-    """True when ``node`` has a type that is kg:Claim or one of its sub-classes (per the loaded ontology)."""
-    sub = ox.NamedNode(RDFS + "subClassOf")
-    for quad in kg.store.quads_for_pattern(node, _TYPE, None, None):
-        cls, hops = quad.object, 0
-        while isinstance(cls, ox.NamedNode) and hops < 10:
-            if cls == claim_class:
-                return True
-            parents = [q.object for q in kg.store.quads_for_pattern(cls, sub, None, None)
-                       if isinstance(q.object, ox.NamedNode) and q.object.value.startswith(KG)]
-            cls, hops = (parents[0] if parents else None), hops + 1
-    return False
+    """True when ``node`` has a type that is kg:Claim or one of its sub-classes (per the loaded ontology),
+    following every parent of every type."""
+    return any(isinstance(q.object, ox.NamedNode) and claim_class in closure(kg.store, q.object, "subClassOf")
+               for q in kg.store.quads_for_pattern(node, _TYPE, None, None))

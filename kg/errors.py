@@ -5,6 +5,9 @@ shell answers with and the exit code the CLI ends with, so both shells map error
 (``kg.web.app`` and ``kg.cli.main``) and never build error responses themselves.
 
 CLI exit codes (documented in the README): 0 ok, 1 the data does not conform, 2 usage or input error.
+
+Errors pickle with every attribute (:meth:`KgError.__reduce__`), so an error raised in a query worker reaches
+the server as the same object: a rebuilt :class:`RdfSyntaxError` still has its ``path`` and ``line``.
 """
 
 from __future__ import annotations
@@ -22,6 +25,11 @@ class KgError(Exception):
         super().__init__(message)
         self.message = message
         self.details = details
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as (class, message, attributes): subclasses take other constructor arguments than
+        :class:`Exception` does, so the default (``cls(*args)``) would fail or drop the details."""
+        return (_restore, (type(self), self.args, self.__dict__))
 
     def to_json(self) -> dict[str, Any]:
         """The one JSON error body shared by every HTTP error: ``{"error", "status", ...details}``."""
@@ -106,8 +114,17 @@ class NotFound(KgError):
     http_status = 404
 
 
-class DoesNotConform(KgError):
-    """The data does not conform to the ontology, shapes or source texts (CLI exit 1)."""
+class InternalError(KgError):
+    """Something failed that no input explains (a bug, or the machine). The traceback goes to the server's log;
+    clients only get this generic message, never the failure's own text."""
 
-    http_status = 422
-    exit_code = 1
+    def __init__(self, message: str = "internal error: the failure has been logged on the server") -> None:
+        super().__init__(message)
+
+
+def _restore(cls: type[KgError], args: tuple[Any, ...], state: dict[str, Any]) -> KgError:
+    """Unpickle a :class:`KgError` without calling its constructor (see :meth:`KgError.__reduce__`)."""
+    err = cls.__new__(cls)
+    Exception.__init__(err, *args)
+    err.__dict__.update(state)
+    return err

@@ -20,8 +20,9 @@ from typing import BinaryIO
 import pyoxigraph as ox
 
 from kg.errors import InputError, RdfSyntaxError, UsageError
+from kg.files import expand, read_bytes
 from kg.formats import Format, by_name
-from kg.namespaces import PREFIXES
+from kg.namespaces import PREFIXES, RDFS
 from kg.settings import GRAPH_NS, Settings
 
 #: Our format names -> pyoxigraph's formats.
@@ -75,21 +76,7 @@ class KnowledgeGraph:
 
 def default_paths(settings: Settings) -> list[Path]:
     """The ontology and every data file of the repository, in a stable order."""
-    return _expand([settings.ontology_dir, settings.data_dir])
-
-
-def _expand(paths: Iterable[Path]) -> list[Path]:
-    """Files as given; folders expanded (recursively) to the RDF files they hold, sorted."""
-    out: list[Path] = []
-    for p in paths:
-        p = Path(p)
-        if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*") if f.suffix in RDF_EXTENSIONS and f.is_file()))
-        elif p.exists():
-            out.append(p)
-        else:
-            raise InputError(f"{p}: no such file or directory", path=str(p))
-    return out
+    return expand([settings.ontology_dir, settings.data_dir], RDF_EXTENSIONS)
 
 
 @functools.lru_cache(maxsize=64)
@@ -116,51 +103,30 @@ def format_of(path: Path) -> str:
     return name
 
 
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes, or :class:`InputError` (exit 2) if it cannot be read."""
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file", path=str(path)) from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory", path=str(path)) from None
-    except OSError as err:
-        raise InputError(f"{path}: cannot read ({err.strerror})", path=str(path)) from None
-
-
 def parse_file(path: Path, data: bytes | None = None) -> list[ox.Triple | ox.Quad]:
     """Every triple of one RDF file, or :class:`RdfSyntaxError` with the file, line and column."""
     data = read_bytes(path) if data is None else data
     try:
         return list(ox.parse(input=data, format=OX_FORMATS[format_of(path)], base_iri=path.resolve().as_uri()))
-    except SyntaxError as err:
-        raise RdfSyntaxError(syntax_message(err), path=str(path), line=err.lineno, column=err.offset) from None
-    except (ValueError, UnicodeDecodeError) as err:
-        raise RdfSyntaxError(str(err), path=str(path)) from None
+    except (SyntaxError, ValueError, UnicodeDecodeError) as err:
+        raise rdf_syntax_error(err, path) from None
 
 
-def syntax_message(err: SyntaxError) -> str:
-    """pyoxigraph's parse error message without its own position prefix (callers add file:line:col)."""
+def rdf_syntax_error(err: SyntaxError | ValueError | UnicodeDecodeError, path: Path | str) -> RdfSyntaxError:
+    """The :class:`RdfSyntaxError` for a pyoxigraph parse failure of ``path``: the file, line and column, and
+    pyoxigraph's message without its own position prefix ("Parser error at line 3 between columns 17 and 21:
+    ..."), since the file:line:column is put in front of it already."""
+    if not isinstance(err, SyntaxError):
+        return RdfSyntaxError(str(err), path=str(path))
     msg = err.msg or str(err)
-    # pyoxigraph prefixes the position ("Parser error at line 3 between columns 17 and 21: ..."); the caller
-    # puts file:line:col in front already.
     head, sep, tail = msg.partition(": ")
-    return tail if sep and head.startswith("Parser error") else msg
+    return RdfSyntaxError(tail if sep and head.startswith("Parser error") else msg, path=str(path),
+                          line=err.lineno, column=err.offset)
 
 
 def resolve_paths(paths: Iterable[Path | str] | None, settings: Settings) -> list[Path]:
     """The files to load: ``paths`` (folders expanded) or, when None, the ontology and the data."""
-    return default_paths(settings) if paths is None else _expand(Path(p) for p in paths)
-
-
-def source_files(paths: Iterable[Path | str] | None, settings: Settings) -> list[SourceFile]:
-    """The files :func:`load` would read, with their graph names and hashes, without parsing them."""
-    out = []
-    for path in resolve_paths(paths, settings):
-        data = read_bytes(path)
-        out.append(SourceFile(path=path, graph=graph_iri(path, settings), sha256=hashlib.sha256(data).hexdigest(),
-                              size=len(data)))
-    return out
+    return default_paths(settings) if paths is None else expand(paths, RDF_EXTENSIONS)
 
 
 def snapshot(paths: Iterable[Path | str] | None, settings: Settings, directory: Path
@@ -224,10 +190,8 @@ def _load_file(store: ox.Store, path: Path, graph: str, *, bulk: bool) -> None:
     try:
         loader(path=str(path), format=OX_FORMATS[name], base_iri=path.resolve().as_uri(),
                to_graph=ox.NamedNode(graph))
-    except SyntaxError as err:
-        raise RdfSyntaxError(syntax_message(err), path=str(path), line=err.lineno, column=err.offset) from None
-    except (ValueError, UnicodeDecodeError) as err:
-        raise RdfSyntaxError(str(err), path=str(path)) from None
+    except (SyntaxError, ValueError, UnicodeDecodeError) as err:
+        raise rdf_syntax_error(err, path) from None
     except OSError as err:
         raise InputError(f"{path}: cannot read ({err.strerror or err})", path=str(path)) from None
 
@@ -300,3 +264,21 @@ def dump(kg: KnowledgeGraph, out: BinaryIO | None = None, *, format: str | Forma
     else:
         items = union_triples(kg)
     return ox.serialize(items, out, ox_format, prefixes=PREFIXES)
+
+
+def closure(store: ox.Store, start: ox.NamedNode, link: str, *, down: bool = False) -> set[ox.NamedNode]:
+    """``start`` and every IRI it reaches through the ``rdfs:<link>`` axioms of ``store``, following every parent
+    (a class may have several): its super-classes for ``link="subClassOf"``, its super-properties for
+    ``"subPropertyOf"``; with ``down``, the other way (its sub-classes)."""
+    predicate = ox.NamedNode(RDFS + link)
+    found, todo = {start}, [start]
+    while todo:
+        node = todo.pop()
+        quads = (store.quads_for_pattern(None, predicate, node, None) if down
+                 else store.quads_for_pattern(node, predicate, None, None))
+        for q in quads:
+            nxt = q.subject if down else q.object
+            if isinstance(nxt, ox.NamedNode) and nxt not in found:
+                found.add(nxt)
+                todo.append(nxt)
+    return found

@@ -53,8 +53,3 @@ PREFIXES: dict[str, str] = {
     "wd": WD,
 }
 
-
-def sparql_prefixes(names: tuple[str, ...] | None = None) -> str:
-    """``PREFIX`` lines for ``names`` (default: all of :data:`PREFIXES`)."""
-    chosen = PREFIXES if names is None else {n: PREFIXES[n] for n in names}
-    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in chosen.items())

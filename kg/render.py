@@ -16,11 +16,9 @@ import pyoxigraph as ox
 
 from kg.errors import UsageError
 from kg.graph import OX_FORMATS
-from kg.namespaces import BARE_LITERALS, PREFIXES
+from kg.namespaces import BARE_LITERALS, PREFIXES, XSD
 from kg.query import AskResult, GraphResult, QueryResult, Term
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
-RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 SELECT_FORMATS = ("table", "json", "xml", "csv", "tsv")
 GRAPH_FORMATS = ("turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml")

@@ -83,10 +83,6 @@ class Settings:
     def data_dir(self) -> Path:
         return self.root / "data"
 
-    @property
-    def seeds_dir(self) -> Path:
-        return self.root / "seeds"
-
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, prefix: str = "KG_") -> Settings:
         """Settings from ``KG_<FIELD>`` variables (e.g. ``KG_QUERY_TIMEOUT_S=5``); unknown values raise."""
@@ -99,7 +95,7 @@ class Settings:
             changes[f.name] = _coerce(f.name, raw)
         return cls().replace(**changes)
 
-    def describe(self) -> list[dict[str, Any]]:
+    def documented(self) -> list[dict[str, Any]]:
         """Name, value and help of every setting (for ``/-/settings.json`` and the README)."""
         return [
             {"name": f.name, "env": "KG_" + f.name.upper(), "value": _jsonable(getattr(self, f.name)),

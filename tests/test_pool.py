@@ -1,4 +1,4 @@
-"""The query pool: in memory, workers are forked from one loaded copy of the graph (kg.forkserver); they are
+"""The query pool: in memory, workers are forked from one loaded copy of the graph (kg.workers.forkserver); they are
 replaced at the timeout without loading again, survive the fork server's death, and end with the pool."""
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ import time
 import pytest
 
 from kg.errors import QueryTimeout
-from kg.workers.pool import Answer, QueryPool, Task
+from kg.workers.pool import QueryPool
+from kg.workers.protocol import Answer, QueryTask
 
-STATE_ASK = Task("query", {"sparql": "ASK { ?s a <https://w3id.org/ua-children-kg/ontology#State> }",
-                           "result_format": "json", "graph_format": "turtle"})
-SLOW = Task("query", {"sparql": "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
-                      "result_format": "json", "graph_format": "turtle"})
+STATE_ASK = QueryTask(sparql="ASK { ?s a <https://w3id.org/ua-children-kg/ontology#State> }",
+                      result_format="json", graph_format="turtle")
+SLOW = QueryTask(sparql="SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
+                 result_format="json", graph_format="turtle")
 
 
 def parent_of(pid: int) -> int:

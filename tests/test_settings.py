@@ -37,8 +37,8 @@ def test_bad_values_name_the_variable(name, value):
         Settings.from_env({name: value})
 
 
-def test_describe_lists_every_setting_with_help():
-    rows = Settings().describe()
+def test_documented_lists_every_setting_with_help():
+    rows = Settings().documented()
     assert {r["env"] for r in rows} >= {"KG_HOST", "KG_QUERY_TIMEOUT_S", "KG_MAX_ROWS"}
     assert all(r["help"] for r in rows)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from kg import __version__
-from kg.errors import UsageError
+from kg.errors import KgError, UsageError
 
 FORMATS = ("text", "json", "sarif")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -37,6 +37,13 @@ class Finding:
     label: str = ""
     path: str = ""
     value: str = ""
+
+    @classmethod
+    def from_error(cls, err: KgError, file: str) -> Finding:
+        """The ``syntax`` finding for an input error that knows its line and column (a file that does not parse,
+        or bytes that are not UTF-8), without the file:line:column prefix of its message."""
+        reason = getattr(err, "reason", None) or err.details.get("reason") or err.message
+        return cls(file, err.details.get("line") or 1, err.details.get("column") or 1, "error", "syntax", reason)
 
     @property
     def location(self) -> str:

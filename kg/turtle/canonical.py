@@ -19,8 +19,6 @@ file that does not parse; ``fmt_paths`` reports such a file as a ``syntax`` find
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,23 +29,14 @@ import pyoxigraph as ox
 
 from kg.check.report import Finding
 from kg.errors import InputError
-from kg.namespaces import BARE_LITERALS
+from kg.files import display, expand, read_text, write_atomic
+from kg.graph import rdf_syntax_error
+from kg.namespaces import BARE_LITERALS, RDFS, XSD
 from kg.settings import Settings
-from kg.turtle.parser import (
-    RDF,
-    RDF_FIRST,
-    RDF_NIL,
-    RDF_REST,
-    RDF_TYPE,
-    XSD,
-    Document,
-    Term,
-    TurtleError,
-    is_local_name,
-    parse_turtle,
-)
+from kg.turtle.names import shorten
+from kg.turtle.parser import RDF_FIRST, RDF_NIL, RDF_REST, RDF_TYPE, Document, Term, TurtleError, parse_turtle
 
-RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+RDFS_LABEL = RDFS + "label"
 _SHORT_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
 
 
@@ -124,18 +113,11 @@ class Writer:
     def iri(self, node: ox.NamedNode, *, predicate: bool = False) -> str:
         if predicate and node == RDF_TYPE:
             return "a"
-        value = node.value
-        best: tuple[int, str] | None = None
-        for name, ns in self.prefixes.items():
-            if value.startswith(ns) and (value == ns or is_local_name(value[len(ns):])):
-                key = (-len(ns), name)
-                if best is None or key < best:
-                    best = key
-        if best is None:
-            return f"<{value}>"
-        name = best[1]
-        self.used.add(name)
-        return f"{name}:{value[len(self.prefixes[name]):]}"
+        short = shorten(node.value, self.prefixes)
+        if short is None:
+            return f"<{node.value}>"
+        self.used.add(short[0])
+        return f"{short[0]}:{short[1]}"
 
     def literal(self, lit: ox.Literal) -> str:
         if lit.language:
@@ -302,33 +284,6 @@ def format_text(text: str, *, base: str | None = None) -> str:
     return format_document(parse_turtle(text, base=base))
 
 
-def read_text(path: Path) -> str:
-    """The file as UTF-8 text; :class:`InputError` if it is missing, unreadable or not UTF-8."""
-    from kg.graph import read_bytes
-
-    data = read_bytes(path)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = data[:err.start].count(b"\n") + 1
-        column = len(data[data.rfind(b"\n", 0, err.start) + 1:err.start].decode("utf-8", "replace")) + 1
-        raise InputError(f"not UTF-8 text: byte 0x{data[err.start]:02x} (Latin-1 or another encoding?)",
-                         path=str(path), line=line, column=column) from None
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path``'s content with ``text`` via a temporary file in the same folder and ``os.replace``."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 @dataclass(frozen=True)
 class FmtResult:
     """What ``fmt_paths`` did: files not in the canonical layout (rewritten unless checking), files already
@@ -344,52 +299,38 @@ def fmt_paths(paths: Sequence[Path | str] | None = None, *, check: bool = False,
     """Format ``paths`` (default: the Turtle files of ``ontology/``, ``shapes/`` and ``data/``) in place, or with
     ``check`` only report which are not canonical. :class:`InputError` for a missing, unreadable or non-Turtle
     path."""
-    from kg.check.runner import expand_files
-
     settings = settings or Settings()
     roots = ([settings.ontology_dir, settings.shapes_dir, settings.data_dir] if paths is None
              else [Path(p) for p in paths])
-    files = expand_files([r for r in roots if paths is not None or r.is_dir()], {".ttl"})
+    files = expand([r for r in roots if paths is not None or r.is_dir()], {".ttl"})
     changed: list[str] = []
     unchanged: list[str] = []
     findings: list[Finding] = []
     for path in files:
         if path.suffix != ".ttl":
             raise InputError(f"{path}: kg fmt rewrites Turtle files (.ttl) only", path=str(path))
-        display = _display(path, settings)
+        shown = display(path, settings.root)
         try:
             text = read_text(path)
         except InputError as err:
             if err.details.get("line") is None:
                 raise
-            findings.append(Finding(display, err.details["line"], err.details["column"], "error", "syntax",
-                                    err.message))
+            findings.append(Finding.from_error(err, shown))
             continue
         try:
             list(ox.parse(input=text.encode("utf-8"), format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()))
             formatted = format_text(text, base=path.resolve().as_uri())
         except SyntaxError as err:
-            findings.append(Finding(display, err.lineno or 1, err.offset or 1, "error", "syntax",
-                                    str(err.msg).partition(": ")[2] or str(err.msg)))
+            findings.append(Finding.from_error(rdf_syntax_error(err, path), shown))
             continue
         except TurtleError as err:
-            findings.append(Finding(display, err.line, err.column, "error", "syntax", err.message))
+            findings.append(Finding(shown, err.line, err.column, "error", "syntax", err.message))
             continue
         if formatted == text:
-            unchanged.append(display)
+            unchanged.append(shown)
             continue
-        changed.append(display)
+        changed.append(shown)
         if not check:
             write_atomic(path, formatted)
     return FmtResult(tuple(changed), tuple(unchanged), tuple(sorted(findings)))
 
-
-def _display(path: Path, settings: Settings) -> str:
-    try:
-        return path.resolve().relative_to(settings.root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
-
-
-__all__ = ["RDF", "FmtResult", "Writer", "fmt_paths", "format_document", "format_text", "quote", "read_text",
-           "render_subjects", "write_atomic"]

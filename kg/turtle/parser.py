@@ -21,8 +21,8 @@ from urllib.parse import urljoin
 
 import pyoxigraph as ox
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
+from kg.namespaces import RDF, XSD
+
 RDF_TYPE = ox.NamedNode(RDF + "type")
 RDF_FIRST = ox.NamedNode(RDF + "first")
 RDF_REST = ox.NamedNode(RDF + "rest")
@@ -435,9 +435,3 @@ def parse_turtle(text: str, *, base: str | None = None, tag: str = "n") -> Docum
     Raises :class:`TurtleError` with the line and column of the first error.
     """
     return _Parser(text, base, tag).parse()
-
-
-def is_local_name(local: str) -> bool:
-    """True when ``local`` can be written unescaped after ``prefix:`` (Turtle's PN_LOCAL, without escapes)."""
-    m = LOCAL_RE.fullmatch(local)
-    return bool(m) and "\\" not in local and "%" not in local

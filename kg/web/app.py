@@ -1,12 +1,15 @@
 """The application factory: ``create_app(settings, data=None) -> FastAPI``.
 
-The graph is loaded in the lifespan (into the worker pool) and the per-version views are prepared there.
+The graph is loaded in the lifespan (into the service's workers) and the per-version views are prepared there.
 Errors are mapped to the one JSON error body ``{"error": ..., "status": ...}`` in exactly one place
-(:func:`_install_error_handlers`); handlers raise typed errors and never build error responses themselves.
+(:func:`_install_error_handlers`); handlers raise typed errors and never build error responses themselves. An
+unexpected error is logged with its traceback and answered with a generic 500 body: its text may hold paths
+or data a client should not see.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,11 +24,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kg import __version__
-from kg.errors import KgError, PayloadTooLarge
+from kg.errors import InternalError, KgError, PayloadTooLarge
 from kg.settings import Settings
 from kg.web.state import ServerState
 
 STATIC_DIR = Path(__file__).parent / "static"
+log = logging.getLogger("kg.web")
 
 
 def error_response(status: int, message: str, **details: Any) -> JSONResponse:
@@ -38,6 +42,12 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(KgError)
     async def kg_error(_request: Request, err: KgError) -> JSONResponse:
         return JSONResponse(err.to_json(), status_code=err.http_status)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, err: Exception) -> JSONResponse:
+        log.error("unexpected error answering %s %s", request.method, request.url.path, exc_info=err)
+        internal = InternalError()
+        return JSONResponse(internal.to_json(), status_code=internal.http_status)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, err: StarletteHTTPException) -> JSONResponse:

@@ -17,7 +17,6 @@ from kg.errors import NotFound
 from kg.formats import BY_EXTENSION, BY_NAME, Format, negotiate, parse_accept
 from kg.web.common import state_of
 from kg.web.state import ServerState
-from kg.workers.pool import Task
 
 router = APIRouter(tags=["Dumps"])
 
@@ -46,18 +45,16 @@ def _not_modified(request: Request, etag: str, state: ServerState) -> bool:
 
 
 async def _dump_file(state: ServerState, fmt: Format) -> Path:
+    """The dump of this data version in ``fmt``, written once (a persisted one is reused after a restart)."""
     assert state.dump_dir is not None
     path = state.dump_dir / f"dump-{state.version[:16]}.{fmt.extension}"
-    def ready() -> bool:  # the plain file is published last (see kg.tasks.dump)
-        return path.exists() and path.with_name(path.name + ".gz").exists()
 
-    if not ready():
-        async with state.lock(f"dump-{fmt.name}"):
-            if not ready():
-                assert state.pool is not None
-                await state.pool.call(Task("dump", {"path": str(path), "format": fmt.name}),
-                                      timeout=max(3600.0, state.settings.query_timeout_s))
-    return path
+    async def write() -> Path:
+        if not path.exists():  # the plain file is published after its gzip copy (see kg.workers.operations.dump)
+            await state.graph.dump_file(path, format=fmt.name)
+        return path
+
+    return await state.once(f"dump-{fmt.name}", write)
 
 
 async def _serve(request: Request, fmt: Format) -> Response:

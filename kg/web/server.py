@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import socket
 import sys
@@ -20,6 +21,8 @@ def serve(settings: Settings, *, data: Sequence[Path | str] | None = None) -> in
     persisted store built) before any request is answered, by the same state the application then serves from:
     data that does not parse fails here with the CLI's one-line message naming the file and line, and is read
     once, not once to check and once to serve."""
+    # Tracebacks of unexpected errors (the server's and its workers', which share its stderr) go to stderr.
+    logging.basicConfig(level=logging.WARNING, format="kg: %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     return asyncio.run(_serve(settings, data))
 
 

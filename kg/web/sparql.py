@@ -21,7 +21,7 @@ from kg.formats import Format, by_name, formats_for, negotiate
 from kg.query import query_form
 from kg.web.common import GRAPH_RESULT_FORMATS, graph_response, state_of
 from kg.web.void import service_description
-from kg.workers.pool import Answer, Task
+from kg.workers.protocol import Answer
 
 router = APIRouter(tags=["SPARQL"])
 
@@ -150,13 +150,10 @@ async def _answer(request: Request) -> Response:
         fmt = candidates[0]  # no query form: the query is malformed, and the 400 saying so is what matters
     graph_fmt = fmt if fmt in GRAPH_RESULT_FORMATS else GRAPH_RESULT_FORMATS[0]
     result_fmt = fmt if fmt in RESULT_FORMATS else RESULT_FORMATS[0]
-    assert state.pool is not None
-    answer = await state.pool.run(Task("query", {
-        "sparql": text, "result_format": result_fmt.name, "graph_format": graph_fmt.name,
-        "default_graph_uris": parsed.default_graph_uris, "named_graph_uris": parsed.named_graph_uris,
-        "base_iri": str(request.url_for("sparql_get")),
-    }))
-    assert isinstance(answer, Answer)
+    answer = await state.graph.query(
+        text, result_format=result_fmt.name, graph_format=graph_fmt.name,
+        default_graph_uris=parsed.default_graph_uris, named_graph_uris=parsed.named_graph_uris,
+        base_iri=str(request.url_for("sparql_get")))
     used = by_name(answer.meta["format"])
     headers = {"Vary": "Accept"}
     if answer.meta.get("truncated"):

@@ -1,4 +1,4 @@
-"""What the server keeps between requests: the worker pool, the data version and views prepared per version.
+"""What the server keeps between requests: the service, the data version and views prepared per version.
 
 The graph is read-only between data versions, so anything derived from it alone (the figures table, dumps,
 the VoID counts, the ontology documentation) is computed once per version and served from memory or disk;
@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from kg.graph import SourceFile, snapshot, version_of
+from kg.service import Service
 from kg.settings import Settings
 from kg.views import FiguresView
-from kg.workers.pool import QueryPool, Task
 
 
 @dataclass
@@ -31,7 +31,7 @@ class ServerState:
     sources: list[SourceFile] = field(default_factory=list)
     version: str = ""
     last_modified: datetime = field(default_factory=lambda: datetime.now(UTC))
-    pool: QueryPool | None = None
+    service: Service | None = None
     figures: FiguresView | None = None
     cache: dict[str, Any] = field(default_factory=dict)
     locks: dict[str, asyncio.Lock] = field(default_factory=dict)
@@ -71,8 +71,8 @@ class ServerState:
         self.last_modified = datetime.fromtimestamp(int(newest), UTC)
         self.dump_dir = work_dir / "dumps"
         self.dump_dir.mkdir(parents=True, exist_ok=True)
-        self.pool = QueryPool(self.settings, self.data, store_path=store_path, snapshot=files)
-        await self.pool.start()
+        self.service = Service(self.settings, self.data, store_path=store_path, snapshot=files)
+        await self.service.start()
         self._figures_dir = work_dir / "figures"
         self._figures_task = asyncio.get_running_loop().create_task(self._prepare_figures(self._figures_dir))
 
@@ -81,9 +81,7 @@ class ServerState:
         background so the endpoint answers while a large view is being prepared."""
         view = FiguresView.open(directory)
         if view is None:
-            assert self.pool is not None
-            await self.pool.call(Task("prepare_figures", {"directory": str(directory)}),
-                                 timeout=max(3600.0, self.settings.query_timeout_s))
+            await self.graph.prepare_figures(directory)
             view = FiguresView.open(directory)
         assert view is not None
         self.figures = view
@@ -99,27 +97,31 @@ class ServerState:
     async def close(self) -> None:
         if self._figures_task is not None and not self._figures_task.done():
             self._figures_task.cancel()
-        if self.pool is not None:
-            await self.pool.close()
+        if self.service is not None:
+            await self.service.close()
         if self._tmp is not None:
             self._tmp.cleanup()
         if self._store_lock is not None:
             os.close(self._store_lock)
             self._store_lock = None
 
-    def lock(self, name: str) -> asyncio.Lock:
-        return self.locks.setdefault(name, asyncio.Lock())
+    @property
+    def graph(self) -> Service:
+        """The service answering from the graph (the state is started before any request is served)."""
+        if self.service is None:
+            raise RuntimeError("the server state has not been started")
+        return self.service
 
     @property
     def http_last_modified(self) -> str:
         return format_datetime(self.last_modified, usegmt=True)
 
-    async def cached(self, key: str, task: Task, *, timeout: float | None = None) -> Any:
-        """A task's value, computed once per data version (concurrent callers wait for the first)."""
+    async def once(self, key: str, compute: Callable[[], Awaitable[Any]]) -> Any:
+        """``compute()``'s value, computed once per data version: concurrent callers wait for the first, and a
+        failure is not remembered (the next caller computes again)."""
         if key in self.cache:
             return self.cache[key]
-        async with self.lock(key):
+        async with self.locks.setdefault(key, asyncio.Lock()):
             if key not in self.cache:
-                assert self.pool is not None
-                self.cache[key] = await self.pool.call(task, timeout=timeout)
+                self.cache[key] = await compute()
         return self.cache[key]

@@ -13,7 +13,6 @@ from kg.formats import negotiate
 from kg.namespaces import DCT, RDF, VOID, XSD
 from kg.web.common import GRAPH_RESULT_FORMATS, graph_response, state_of
 from kg.web.state import ServerState
-from kg.workers.pool import Task
 
 router = APIRouter(tags=["Dataset description"])
 
@@ -68,10 +67,14 @@ def service_description(request: Request, state: ServerState) -> list[ox.Triple]
 
 async def void_triples(request: Request, state: ServerState) -> list[ox.Triple]:
     """The VoID description: size, classes, vocabularies, endpoint, dumps, licence and source documents."""
-    stats = await state.cached("stats", Task("stats"), timeout=max(600.0, state.settings.query_timeout_s))
-    sources = await state.cached("seed-documents", Task("query", {
-        "sparql": "SELECT DISTINCT ?d WHERE { ?d kg:seedFile ?f } ORDER BY ?d",
-        "result_format": "json", "graph_format": "turtle"}))
+    stats = await state.once("stats", state.graph.stats)
+
+    async def seed_documents() -> bytes:
+        body, _meta = await state.graph.query_bytes("SELECT DISTINCT ?d WHERE { ?d kg:seedFile ?f } ORDER BY ?d",
+                                                    result_format="json", graph_format="turtle")
+        return body
+
+    sources = await state.once("seed-documents", seed_documents)
     root = _root(request)
     ds = _n(root + "/.well-known/void#dataset")
     t = [
@@ -86,19 +89,19 @@ async def void_triples(request: Request, state: ServerState) -> list[ox.Triple]:
         ox.Triple(ds, _n(VOID + "sparqlEndpoint"), _n(root + "/sparql")),
         ox.Triple(ds, _n(VOID + "uriSpace"), ox.Literal(state.settings.base_iri + "id/")),
         ox.Triple(ds, _n(VOID + "rootResource"), _n(state.settings.base_iri + "ontology")),
-        ox.Triple(ds, _n(VOID + "triples"), _lit(stats["triples"])),
-        ox.Triple(ds, _n(VOID + "entities"), _lit(stats["entities"])),
-        ox.Triple(ds, _n(VOID + "classes"), _lit(len(stats["classes"]))),
-        ox.Triple(ds, _n(VOID + "properties"), _lit(stats["properties"])),
-        ox.Triple(ds, _n(VOID + "distinctSubjects"), _lit(stats["distinct_subjects"])),
-        ox.Triple(ds, _n(VOID + "distinctObjects"), _lit(stats["distinct_objects"])),
+        ox.Triple(ds, _n(VOID + "triples"), _lit(stats.triples)),
+        ox.Triple(ds, _n(VOID + "entities"), _lit(stats.entities)),
+        ox.Triple(ds, _n(VOID + "classes"), _lit(len(stats.classes))),
+        ox.Triple(ds, _n(VOID + "properties"), _lit(stats.properties)),
+        ox.Triple(ds, _n(VOID + "distinctSubjects"), _lit(stats.distinct_subjects)),
+        ox.Triple(ds, _n(VOID + "distinctObjects"), _lit(stats.distinct_objects)),
         ox.Triple(ds, _n(VOID + "exampleResource"), _n(state.settings.base_iri
                                                         + "id/claim-19546-children-deported-russia")),
     ]
     t += [ox.Triple(ds, _n(VOID + "dataDump"), _n(f"{root}/dump.{ext}")) for ext in DUMP_EXTENSIONS]
-    vocabularies = sorted({_namespace(p) for p in stats["predicates"]} | {_namespace(c) for c, _ in stats["classes"]})
+    vocabularies = sorted({_namespace(p) for p in stats.predicates} | {_namespace(c) for c, _ in stats.classes})
     t += [ox.Triple(ds, _n(VOID + "vocabulary"), _n(v)) for v in vocabularies if v]
-    for i, (cls, count) in enumerate(stats["classes"]):
+    for i, (cls, count) in enumerate(stats.classes):
         part = ox.BlankNode(f"class{i}")
         t += [ox.Triple(ds, _n(VOID + "classPartition"), part), ox.Triple(part, _n(VOID + "class"), _n(cls)),
               ox.Triple(part, _n(VOID + "entities"), _lit(count))]

@@ -10,14 +10,14 @@ The fork server is a spawned process: single-threaded (no event loop, no uvicorn
 safe in it. Protocol on its control pipe, one request at a time:
 
 * ``("fork",)`` -> ``("forked", pid)`` followed by the worker's end of a new socket pair (``SCM_RIGHTS``), or
-  ``("error", name, message, details)``;
+  an ``error`` message of :mod:`kg.workers.protocol`;
 * ``("kill", pid)`` -> no answer; the server reaps its child. The server process itself has killed it
   already through a pidfd taken when the worker was forked, so a worker outlives neither a kill nor a fork
   server that died or was replaced meanwhile;
 * ``None`` or end of file -> kill every child and exit.
 
 Only for the in-memory store: RocksDB runs background threads that do not survive ``fork()``, so workers of
-a persisted store open it read-only themselves (which is cheap) - see :mod:`kg.pool`.
+a persisted store open it read-only themselves (which is cheap) - see :mod:`kg.workers.pool`.
 """
 
 from __future__ import annotations
@@ -34,6 +34,9 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from kg.errors import KgError
+from kg.settings import Settings
+from kg.workers import operations
+from kg.workers.protocol import Kind, error_message, raise_error, recv
 
 
 class ForkedWorker:
@@ -58,7 +61,7 @@ class ForkedWorker:
 class ForkServer:
     """Loads the graph in a spawned process once, then forks ready workers from it on request."""
 
-    def __init__(self, ctx: Any, settings: Any, paths: Sequence[str] | None, snapshot: Any) -> None:
+    def __init__(self, ctx: Any, settings: Settings, paths: Sequence[str] | None, snapshot: Any) -> None:
         self._ctx, self._args = ctx, (settings, paths, snapshot)
         self._lock = threading.Lock()  # one request/answer exchange at a time on the control pipe
         self._starting: asyncio.Lock | None = None  # one (re)start or fork at a time, whoever asks
@@ -71,11 +74,9 @@ class ForkServer:
         """Loaded and still running (a process still loading is not alive yet)."""
         return self.ready and self.process is not None and self.process.is_alive()
 
-    async def start(self, recv: Any) -> None:
-        """Start the process and wait until it has loaded the graph; raise its load error. ``recv`` is the
-        pool's non-blocking receive (so loading never blocks the event loop)."""
-        from kg.workers.pool import _rebuild_error
-
+    async def start(self) -> None:
+        """Start the process and wait until it has loaded the graph (without blocking the event loop); raise its
+        load error."""
         self.stop()
         self.control, child = self._ctx.Pipe(duplex=True)
         self.process = self._ctx.Process(target=_server_main, args=(child, *self._args), daemon=True)
@@ -91,22 +92,20 @@ class ForkServer:
         except BaseException:  # interrupted while loading: do not wait for a load that ignores SIGINT
             self.kill_now()
             raise
-        if message[0] != "ready":
+        if message[0] != Kind.READY:
             self.stop()
-            raise _rebuild_error(*message[1:])
+            raise raise_error(message)
         self.ready = True
 
     def fork(self) -> ForkedWorker:
         """A new worker (blocking for the few milliseconds a fork takes; call it from a thread)."""
-        from kg.workers.pool import _rebuild_error
-
         if self.control is None:
             raise OSError("the fork server is not running")
         with self._lock:
             self.control.send(("fork",))
             message = self.control.recv()
             if message[0] != "forked":
-                raise _rebuild_error(*message[1:])
+                raise raise_error(message)
             fd = reduction.recv_handle(self.control)
             pid = message[1]
             try:  # before anything else reaches the fork server: until then it cannot have reaped the worker
@@ -148,14 +147,14 @@ class ForkServer:
             self.process.kill()
         self.stop()
 
-    async def new_worker(self, recv: Any) -> ForkedWorker:
+    async def new_worker(self) -> ForkedWorker:
         """Fork a worker, restarting the fork server first when it has died. Callers are serialised: two
         replacements asked for at once must not both restart it, nor read each other's answers."""
         if self._starting is None:
             self._starting = asyncio.Lock()
         async with self._starting:
             if not self.alive:
-                await self.start(recv)
+                await self.start()
             return await asyncio.to_thread(self.fork)
 
 
@@ -167,21 +166,18 @@ def _how(code: int | None) -> str:
     return f"exit code {code}"
 
 
-def _server_main(control: Connection, settings: Any, paths: Sequence[str] | None, snapshot: Any) -> None:
+def _server_main(control: Connection, settings: Settings, paths: Sequence[str] | None, snapshot: Any) -> None:
     """Entry point of the fork server process: load the graph, then fork and kill workers on request."""
-    from kg.workers import operations as tasks
-    from kg.workers.pool import _error_message, serve
-
     # Ctrl-C in a terminal reaches the whole process group; the server decides when to stop (it closes the
     # control pipe), and a worker must not die mid-answer with a KeyboardInterrupt traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         try:
-            state = tasks.open_state(settings, paths, None, snapshot)
+            state = operations.open_state(settings, paths, None, snapshot)
         except BaseException as err:
-            control.send(("error", *_error_message(err)))
+            control.send(error_message(err, "loading the graph"))
             return
-        control.send(("ready", os.getpid()))
+        control.send((Kind.READY, os.getpid()))
     except OSError:  # the server went away while the graph was loading
         return
     children: set[int] = set()
@@ -210,7 +206,7 @@ def _server_main(control: Connection, settings: Any, paths: Sequence[str] | None
                 ours.close()
                 theirs.close()
                 try:
-                    control.send(("error", *_error_message(err)))
+                    control.send(error_message(err, "forking a query worker"))
                 except OSError:
                     return
                 continue
@@ -219,7 +215,7 @@ def _server_main(control: Connection, settings: Any, paths: Sequence[str] | None
                 try:
                     control.close()
                     ours.close()
-                    serve(Connection(theirs.detach()), state)
+                    operations.serve(Connection(theirs.detach()), state)
                 except BaseException:
                     code = 1
                 finally:

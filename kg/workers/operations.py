@@ -1,33 +1,65 @@
-"""The operations a query worker performs (see :mod:`kg.pool`): each takes the worker's graph first.
+"""The operations a query worker performs, one per task of :mod:`kg.workers.protocol`, and the worker's loop.
 
-A function returns either a plain picklable value or a :class:`Stream` (metadata first, then body pieces)
-so large results are written out piece by piece.
+Each operation takes the worker's graph first and returns a plain picklable value or a
+:class:`kg.workers.protocol.Stream` (metadata first, then body pieces) so large results are written out piece by
+piece. :func:`perform` maps a task to its operation by type, never by name.
 """
 
 from __future__ import annotations
 
 import gzip
 import os
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
-from kg import entities as _describe
+from kg import entities
+from kg.files import atomic_writer
 from kg.graph import KnowledgeGraph, SourceFile, load, load_pairs
-from kg.graph import dump as _dump
+from kg.graph import dump as dump_graph
 from kg.query import AskResult, GraphResult, SelectResult
-from kg.query import query as _query
+from kg.query import query as run_query
 from kg.render import SELECT_RENDERERS, ask_text, iter_graph
 from kg.settings import Settings
+from kg.workers.protocol import (
+    DescribeTask,
+    DumpTask,
+    EntityTask,
+    Kind,
+    PrepareFiguresTask,
+    QueryTask,
+    StatsTask,
+    Stream,
+    Task,
+    error_message,
+    send_result,
+)
 
 
-@dataclass
-class Stream:
-    meta: dict[str, Any]
-    body: Iterable[str | bytes] = field(default_factory=list)
+@dataclass(frozen=True)
+class DumpInfo:
+    """A dump written by :func:`dump`: the sizes of the plain file and of its gzip copy."""
+
+    size: int
+    gz_size: int
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Counts for the VoID description."""
+
+    triples: int
+    distinct_subjects: int
+    properties: int
+    distinct_objects: int
+    entities: int
+    classes: list[tuple[str, int]]  # (class IRI, instances)
+    predicates: list[str]
+    graphs: list[str]
 
 
 def open_state(settings: Settings, paths: Sequence[str] | None, store_path: str | None = None,
@@ -43,22 +75,20 @@ def open_state(settings: Settings, paths: Sequence[str] | None, store_path: str 
     return load(paths, settings=settings)
 
 
-def query(kg: KnowledgeGraph, sparql: str, *, result_format: str, graph_format: str,
-          default_graph_uris: Sequence[str] = (), named_graph_uris: Sequence[str] = (),
-          base_iri: str | None = None, max_rows: int | None = None) -> Stream:
-    """Run a query; the body is rendered in ``result_format`` (SELECT/ASK) or ``graph_format`` (graphs)."""
-    cap = kg.settings.max_rows if max_rows is None else max_rows
-    result = _query(kg, sparql, default_graph_uris=default_graph_uris, named_graph_uris=named_graph_uris,
-                    base_iri=base_iri, max_rows=cap, stream=cap == 0)
+def query(kg: KnowledgeGraph, task: QueryTask) -> Stream:
+    """Run a query; the body is rendered in the task's result format (SELECT/ASK) or graph format (graphs)."""
+    cap = kg.settings.max_rows if task.max_rows is None else task.max_rows
+    result = run_query(kg, task.sparql, default_graph_uris=task.default_graph_uris,
+                       named_graph_uris=task.named_graph_uris, base_iri=task.base_iri, max_rows=cap, stream=cap == 0)
     if isinstance(result, AskResult):
-        return Stream({"form": "ASK", "format": result_format, "truncated": False},
-                      [ask_text(result, result_format)])
+        return Stream({"form": "ASK", "format": task.result_format, "truncated": False},
+                      [ask_text(result, task.result_format)])
     if isinstance(result, SelectResult):
-        return Stream({"form": "SELECT", "format": result_format, "truncated": result.truncated},
-                      SELECT_RENDERERS[result_format](result.variables, result.rows))
+        return Stream({"form": "SELECT", "format": task.result_format, "truncated": result.truncated},
+                      SELECT_RENDERERS[task.result_format](result.variables, result.rows))
     assert isinstance(result, GraphResult)
-    return Stream({"form": "CONSTRUCT", "format": graph_format, "truncated": result.truncated},
-                  iter_graph(result.triples, graph_format))
+    return Stream({"form": "CONSTRUCT", "format": task.graph_format, "truncated": result.truncated},
+                  iter_graph(result.triples, task.graph_format))
 
 
 def _valid_iri(iri: str) -> bool:
@@ -69,47 +99,46 @@ def _valid_iri(iri: str) -> bool:
     return True
 
 
-def describe(kg: KnowledgeGraph, iri: str, *, graph_format: str) -> Stream | None:
-    """The entity's description in ``graph_format``; None when nothing describes it (or it is no IRI)."""
-    if not _valid_iri(iri) or not _describe.exists(kg, iri):
+def describe(kg: KnowledgeGraph, task: DescribeTask) -> Stream | None:
+    """The entity's description in the task's graph format; None when nothing describes it (or it is no IRI)."""
+    if not _valid_iri(task.iri) or not entities.exists(kg, task.iri):
         return None
-    return Stream({"form": "CONSTRUCT", "format": graph_format, "truncated": False},
-                  iter_graph(_describe.describe(kg, iri), graph_format))
+    return Stream({"form": "CONSTRUCT", "format": task.graph_format, "truncated": False},
+                  iter_graph(entities.describe(kg, task.iri), task.graph_format))
 
 
-def entity(kg: KnowledgeGraph, iri: str) -> _describe.EntityView | None:
-    return _describe.entity_view(kg, iri) if _valid_iri(iri) and _describe.exists(kg, iri) else None
+def entity(kg: KnowledgeGraph, task: EntityTask) -> entities.EntityView | None:
+    """The entity page's view; None when nothing describes the IRI (or it is no IRI)."""
+    return entities.entity_view(kg, task.iri) if _valid_iri(task.iri) and entities.exists(kg, task.iri) else None
 
 
-def prepare_figures(kg: KnowledgeGraph, directory: str) -> int:
-    """Write the prepared figures view of this data version into ``directory``; returns its row count."""
-    from kg.views import prepare_figures as _prepare
+def prepare_figures(kg: KnowledgeGraph, task: PrepareFiguresTask) -> int:
+    """Write the prepared figures view of this data version into the task's directory; returns its row count."""
+    from kg.views import prepare_figures as prepare
 
-    return _prepare(kg, Path(directory))
+    return prepare(kg, Path(task.directory))
 
 
-def dump(kg: KnowledgeGraph, path: str, *, format: str) -> dict[str, Any]:
-    """Write the dump to ``path`` and a gzip copy to ``path.gz``; returns their sizes. Both are written under
-    temporary names and the plain file is published last, so its presence means both are complete."""
-    target = Path(path)
+def dump(kg: KnowledgeGraph, task: DumpTask) -> DumpInfo:
+    """Write the dump to the task's path and a gzip copy beside it (``.gz``). Each is published atomically and
+    the plain file last, so its presence means both are complete."""
+    target = Path(task.path)
     gz_target = target.with_name(target.name + ".gz")
-    tmp = target.with_name(f"{target.name}.tmp{os.getpid()}")
-    gz_tmp = target.with_name(f"{target.name}.gz.tmp{os.getpid()}")
-    with tmp.open("wb") as out:
-        _dump(kg, out, format=format)
-    with tmp.open("rb") as src, gzip.open(gz_tmp, "wb", compresslevel=6) as dst:
-        while block := src.read(1 << 20):
-            dst.write(block)
-    os.replace(gz_tmp, gz_target)
-    os.replace(tmp, target)
-    return {"size": target.stat().st_size, "gz_size": target.with_name(target.name + ".gz").stat().st_size}
+    with atomic_writer(target) as out:
+        dump_graph(kg, out, format=task.format)
+        out.flush()
+        with open(out.name, "rb") as src, atomic_writer(gz_target) as raw, \
+                gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as dst:
+            while block := src.read(1 << 20):
+                dst.write(block)
+    return DumpInfo(size=target.stat().st_size, gz_size=gz_target.stat().st_size)
 
 
-def stats(kg: KnowledgeGraph) -> dict[str, Any]:
+def stats(kg: KnowledgeGraph, _task: StatsTask) -> Stats:
     """Counts for the VoID description: triples, distinct subjects/objects, classes with their instances,
     and the vocabularies (namespaces of predicates and classes) used."""
     def one(sparql: str) -> list[tuple[Any, ...]]:
-        result = _query(kg, sparql, max_rows=100_000)
+        result = run_query(kg, sparql, max_rows=100_000)
         assert isinstance(result, SelectResult)
         return [tuple(t.value if t is not None else None for t in row) for row in result.rows]
 
@@ -117,11 +146,43 @@ def stats(kg: KnowledgeGraph) -> dict[str, Any]:
                  "(COUNT(DISTINCT ?o) AS ?o2) WHERE { ?s ?p ?o }")[0]
     classes = one("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY ?c")
     predicates = [r[0] for r in one("SELECT DISTINCT ?p WHERE { ?s ?p ?o } ORDER BY ?p")]
-    entities = one(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p ?o . "
+    n_entities = one(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p ?o . "
                    f"FILTER(STRSTARTS(STR(?s), \"{kg.settings.base_iri}\")) }}")[0][0]
-    return {
-        "triples": int(counts[0]), "distinct_subjects": int(counts[1]), "properties": int(counts[2]),
-        "distinct_objects": int(counts[3]), "entities": int(entities),
-        "classes": [(c, int(n)) for c, n in classes], "predicates": predicates,
-        "graphs": [s.graph for s in kg.sources],
-    }
+    return Stats(triples=int(counts[0]), distinct_subjects=int(counts[1]), properties=int(counts[2]),
+                 distinct_objects=int(counts[3]), entities=int(n_entities),
+                 classes=[(c, int(n)) for c, n in classes], predicates=predicates,
+                 graphs=[s.graph for s in kg.sources])
+
+
+#: Each task type's operation: the one place a task meets the function that performs it.
+OPERATIONS: dict[type[Any], Callable[[KnowledgeGraph, Any], object]] = {
+    QueryTask: query, DescribeTask: describe, EntityTask: entity, DumpTask: dump, StatsTask: stats,
+    PrepareFiguresTask: prepare_figures,
+}
+
+
+def perform(kg: KnowledgeGraph, task: Task) -> object:
+    """Run ``task`` on the worker's graph."""
+    return OPERATIONS[type(task)](kg, task)
+
+
+def run(kg: KnowledgeGraph, task: Task, send: Callable[[tuple[Any, ...]], None]) -> None:
+    """Perform one task and send its messages through ``send``: every failure reaches the caller as one
+    ``error`` message and never hangs it (an unexpected one is logged with its traceback first)."""
+    try:
+        send_result(perform(kg, task), send)
+    except BaseException as err:
+        send(error_message(err, f"running {type(task).__name__}"))
+
+
+def serve(conn: Connection, kg: KnowledgeGraph) -> None:
+    """A worker's loop: say it is ready, then answer tasks until told to stop (None) or the server goes away."""
+    conn.send((Kind.READY, os.getpid()))
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        if task is None:
+            return
+        run(kg, task, conn.send)

@@ -1,15 +1,14 @@
-"""Query workers: every query of the server runs in a worker process that can be stopped at the timeout.
+"""The query pool: every query of the server runs in a worker process that can be stopped at the timeout.
 
 Why processes: pyoxigraph releases the GIL while it evaluates, so a thread would keep the event loop free, but
 a thread cannot be stopped; a query past ``KG_QUERY_TIMEOUT_S`` would keep burning a core. A worker process
 is killed at the deadline and replaced, so one slow query never delays others for longer than the timeout.
 
-Each worker loads the graph itself (from Turtle, or opens the persisted store read-only) and answers tasks
-sent over a pipe. A task is a small picklable :class:`Task`; answers are either one value
-(``("value", obj)``), a small body in one message (``("whole", meta, bytes)``) or a stream (``("head", meta)``,
-``("chunk", bytes)``..., ``("end", None)``), so large results reach the client without being held whole.
+In memory, workers are forked from one loaded copy of the graph (:mod:`kg.workers.forkserver`); with a
+persisted store each worker is spawned and opens it read-only. Workers answer the tasks of
+:mod:`kg.workers.protocol` over a pipe, so large results reach the client without being held whole.
 ``workers=0`` runs tasks in threads of the calling process instead (no hard stop; for tests and
-``kg serve --get``).
+``kg serve --get``). Only :mod:`kg.service` uses the pool.
 """
 
 from __future__ import annotations
@@ -17,123 +16,30 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing
-import os
 import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from kg import errors
 from kg.errors import KgError, QueryTimeout
+from kg.settings import Settings
+from kg.workers import operations
 from kg.workers.forkserver import ForkedWorker, ForkServer
-
-CHUNK_BYTES = 64 * 1024
-
-
-@dataclass(frozen=True)
-class Task:
-    """One unit of work for a worker. ``op`` names a function of :mod:`kg.tasks`; ``args`` its arguments."""
-
-    op: str
-    args: dict[str, Any] = field(default_factory=dict)
+from kg.workers.protocol import Answer, Kind, Task, error_message, one_chunk, raise_error, recv
 
 
-@dataclass
-class Answer:
-    """A streamed answer: ``meta`` arrives first (form, truncation ...), then the body chunks. ``body`` is the
-    whole body when it was small enough to arrive in one message (callers may skip streaming then).
-
-    Whoever sends the answer must call :meth:`close` when the response ends, however it ends (a client that
-    disconnects before the first chunk never runs the stream): an unfinished stream's worker is then replaced
-    instead of being left blocked on a full pipe."""
-
-    meta: dict[str, Any]
-    chunks: AsyncIterator[bytes]
-    body: bytes | None = None
-    release: Callable[[bool], None] | None = field(default=None, repr=False)
-
-    def close(self) -> None:
-        if self.release is not None:
-            self.release(False)
-
-
-async def _one(data: bytes) -> AsyncIterator[bytes]:
-    yield data
-
-
-def _error_message(err: BaseException) -> tuple[str, str, dict[str, Any]]:
-    if isinstance(err, KgError):
-        return type(err).__name__, err.message, err.details
-    return "KgError", f"internal error: {type(err).__name__}: {err}", {}
-
-
-def _rebuild_error(name: str, message: str, details: dict[str, Any]) -> KgError:
-    cls = getattr(errors, name, KgError)
-    err = cls.__new__(cls)
-    KgError.__init__(err, message, **details)
-    return err
-
-
-def _run_task(state: Any, task: Task, send: Any) -> None:
-    """Run one task in a worker (or inline) and send its messages through ``send``."""
-    from kg.workers import operations as tasks
-
-    try:
-        result = getattr(tasks, task.op)(state, **task.args)
-        if isinstance(result, tasks.Stream):
-            buffered: list[bytes] = []
-            size = 0
-            started = False
-            for piece in result.body:
-                data = piece.encode("utf-8") if isinstance(piece, str) else piece
-                buffered.append(data)
-                size += len(data)
-                if size >= CHUNK_BYTES:
-                    if not started:
-                        send(("head", result.meta))
-                        started = True
-                    send(("chunk", b"".join(buffered)))
-                    buffered, size = [], 0
-            if not started:  # a small answer travels as one message: one round trip instead of three
-                send(("whole", result.meta, b"".join(buffered)))
-                return
-            if buffered:
-                send(("chunk", b"".join(buffered)))
-            send(("end", None))
-        else:
-            send(("value", result))
-    except BaseException as err:  # every failure must reach the caller as one error message, never hang it
-        send(("error", *_error_message(err)))
-
-
-def serve(conn: Connection, state: Any) -> None:
-    """A worker's loop: say it is ready, then answer tasks until told to stop or the server goes away."""
-    conn.send(("ready", os.getpid()))
-    while True:
-        try:
-            task = conn.recv()
-        except (EOFError, OSError, KeyboardInterrupt):
-            return
-        if task is None:
-            return
-        _run_task(state, task, conn.send)
-
-
-def _worker_main(conn: Connection, settings: Any, paths: Sequence[str] | None, store_path: str | None,
+def _worker_main(conn: Connection, settings: Settings, paths: Sequence[str] | None, store_path: str | None,
                  snapshot: Any) -> None:
     """Entry point of a spawned worker process (persisted store): open the graph, then serve."""
-    from kg.workers import operations as tasks
-
     try:
-        state = tasks.open_state(settings, paths, store_path, snapshot)
+        state = operations.open_state(settings, paths, store_path, snapshot)
     except BaseException as err:
-        conn.send(("error", *_error_message(err)))
+        conn.send(error_message(err, "opening the graph"))
         return
-    serve(conn, state)
+    operations.serve(conn, state)
 
 
 class _Worker:
@@ -153,24 +59,10 @@ class _Worker:
             self.conn.close()
 
 
-async def _recv(conn: Connection, timeout: float) -> Any:
-    """Receive one message without blocking the event loop; :class:`TimeoutError` after ``timeout``."""
-    if not conn.poll():
-        loop = asyncio.get_running_loop()
-        ready = loop.create_future()
-        fd = conn.fileno()
-        loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
-        try:
-            await asyncio.wait_for(ready, timeout)
-        finally:
-            loop.remove_reader(fd)
-    return conn.recv()
-
-
 class QueryPool:
-    """A fixed number of worker processes answering :class:`Task` s with a deadline."""
+    """A fixed number of worker processes answering tasks with a deadline."""
 
-    def __init__(self, settings: Any, paths: Sequence[Path | str] | None = None, *, size: int | None = None,
+    def __init__(self, settings: Settings, paths: Sequence[Path | str] | None = None, *, size: int | None = None,
                  store_path: Path | None = None, snapshot: Any = None) -> None:
         self.settings = settings
         self.paths = [str(p) for p in paths] if paths is not None else None
@@ -208,24 +100,22 @@ class QueryPool:
     async def start(self) -> None:
         """Start every worker and wait until each has loaded the graph; raise the first load error."""
         if self.inline:
-            from kg.workers import operations as tasks
-
-            self._inline_state = await asyncio.to_thread(tasks.open_state, self.settings, self.paths,
+            self._inline_state = await asyncio.to_thread(operations.open_state, self.settings, self.paths,
                                                          self.store_path, self.snapshot)
             return
         if self._forkserver is not None:
-            await self._forkserver.start(_recv)
+            await self._forkserver.start()
         await asyncio.gather(*(self._spawn() for _ in range(self.size)))
 
     async def _spawn(self) -> None:
         worker: _Worker | ForkedWorker
         if self._forkserver is not None:
-            worker = await self._forkserver.new_worker(_recv)
+            worker = await self._forkserver.new_worker()
         else:
             worker = _Worker(self._ctx, self.settings, self.paths, self.store_path, self.snapshot)
         self._workers.add(worker)
         try:
-            message = await _recv(worker.conn, timeout=3600)
+            message = await recv(worker.conn, timeout=3600)
         except (EOFError, OSError):
             worker.kill()
             self._workers.discard(worker)
@@ -234,10 +124,10 @@ class QueryPool:
             worker.kill()
             self._workers.discard(worker)
             raise
-        if message[0] != "ready":
+        if message[0] != Kind.READY:
             worker.kill()
             self._workers.discard(worker)
-            raise _rebuild_error(*message[1:])
+            raise raise_error(message)
         if self._closed:
             worker.kill()
             self._workers.discard(worker)
@@ -283,15 +173,8 @@ class QueryPool:
         return QueryTimeout(f"query exceeded KG_QUERY_TIMEOUT_S={self.settings.query_timeout_s:g} seconds",
                             setting="KG_QUERY_TIMEOUT_S")
 
-    async def call(self, task: Task, *, timeout: float | None = None) -> Any:
-        """Run a task that answers one value."""
-        answer = await self.run(task, timeout=timeout)
-        if isinstance(answer, Answer):
-            return b"".join([chunk async for chunk in answer.chunks])
-        return answer
-
-    async def run(self, task: Task, *, timeout: float | None = None) -> Any:
-        """Run a task; returns its value, or an :class:`Answer` whose chunks must be consumed.
+    async def run(self, task: Task, *, timeout: float | None = None) -> object:
+        """Run a task; returns its value, or an :class:`Answer` whose chunks must be consumed (or closed).
 
         The deadline covers waiting for a free worker, the query and the stream. Past it the worker is
         killed (and replaced) and :class:`QueryTimeout` is raised, or the stream ends early.
@@ -306,7 +189,7 @@ class QueryPool:
             raise self._timeout_error() from None
         try:
             worker.conn.send(task)
-            message = await _recv(worker.conn, max(0.0, deadline - time.monotonic()))
+            message = await recv(worker.conn, max(0.0, deadline - time.monotonic()))
         except TimeoutError:
             self._replace(worker)
             raise self._timeout_error() from None
@@ -317,15 +200,15 @@ class QueryPool:
             self._replace(worker)
             raise
         kind = message[0]
-        if kind == "value":
+        if kind == Kind.VALUE:
             self._idle.put_nowait(worker)
             return message[1]
-        if kind == "whole":
+        if kind == Kind.WHOLE:
             self._idle.put_nowait(worker)
-            return Answer(meta=message[1], chunks=_one(message[2]), body=message[2])
-        if kind == "error":
+            return Answer(meta=message[1], chunks=one_chunk(message[2]), body=message[2])
+        if kind == Kind.ERROR:
             self._idle.put_nowait(worker)
-            raise _rebuild_error(*message[1:])
+            raise raise_error(message)
         released = False
 
         def release(finished: bool) -> None:
@@ -347,46 +230,46 @@ class QueryPool:
         try:
             while True:
                 try:
-                    message = await _recv(worker.conn, max(0.0, deadline - time.monotonic()))
+                    message = await recv(worker.conn, max(0.0, deadline - time.monotonic()))
                 except TimeoutError:
                     release(False)
                     raise self._timeout_error() from None
                 except (EOFError, OSError):
                     release(False)
                     raise KgError("the query worker stopped in the middle of the answer") from None
-                if message[0] == "chunk":
+                if message[0] == Kind.CHUNK:
                     yield message[1]
-                elif message[0] == "end":
+                elif message[0] == Kind.END:
                     release(True)
                     return
                 else:  # an error after the head (e.g. the deadline checked in the worker)
                     release(True)
-                    raise _rebuild_error(*message[1:])
+                    raise raise_error(message)
         finally:
             release(False)  # no-op when already released
 
-    async def _run_inline(self, task: Task, deadline: float) -> Any:
+    async def _run_inline(self, task: Task, deadline: float) -> object:
         messages: list[Any] = []
 
         def work() -> None:
             with self._inline_lock:
-                _run_task(self._inline_state, task, messages.append)
+                operations.run(self._inline_state, task, messages.append)
 
         try:
             await asyncio.wait_for(asyncio.to_thread(work), max(0.0, deadline - time.monotonic()))
         except TimeoutError:
             raise self._timeout_error() from None
         first = messages[0]
-        if first[0] == "value":
+        if first[0] == Kind.VALUE:
             return first[1]
-        if first[0] == "whole":
-            return Answer(meta=first[1], chunks=_one(first[2]), body=first[2])
-        if first[0] == "error":
-            raise _rebuild_error(*first[1:])
+        if first[0] == Kind.WHOLE:
+            return Answer(meta=first[1], chunks=one_chunk(first[2]), body=first[2])
+        if first[0] == Kind.ERROR:
+            raise raise_error(first)
 
         async def chunks() -> AsyncIterator[bytes]:
             for message in messages[1:]:
-                if message[0] == "chunk":
+                if message[0] == Kind.CHUNK:
                     yield message[1]
 
         return Answer(meta=first[1], chunks=chunks())
