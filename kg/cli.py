@@ -10,9 +10,14 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kg.errors import InputError, KgError, UsageError
+from kg.files import write_atomic
 from kg.settings import Settings
+
+if TYPE_CHECKING:
+    from kg.graph import KnowledgeGraph
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -26,12 +31,9 @@ def _write(args: argparse.Namespace, text: str | bytes) -> None:
         sys.stdout.flush()
         return
     target = Path(out)
-    tmp = target.with_name(f".{target.name}.tmp")
     try:
-        tmp.write_bytes(data)
-        tmp.replace(target)
+        write_atomic(target, data)
     except OSError as err:
-        tmp.unlink(missing_ok=True)
         raise UsageError(f"{target}: cannot write ({err.strerror})") from None
 
 
@@ -45,7 +47,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     )
 
 
-def _load(args: argparse.Namespace, settings: Settings):
+def _load(args: argparse.Namespace, settings: Settings) -> KnowledgeGraph:
     from kg.graph import load
 
     return load(args.data or None, settings=settings)
@@ -117,7 +119,8 @@ def cmd_dump(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_span(args: argparse.Namespace, settings: Settings) -> int:
-    from kg.spans import locate, read_text, span_turtle
+    from kg.files import read_text
+    from kg.spans import locate, span_turtle
 
     span = locate(read_text(Path(args.seed)), args.quote, occurrence=args.occurrence)
     _write(args, span_turtle(span, name=args.name, document=args.document, mention_of=args.mention_of))
@@ -261,6 +264,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", metavar="PATH", help="Turtle files or folders to check incrementally")
     p.add_argument("--format", choices=("text", "json", "sarif"), default="text")
     p.add_argument("--list-rules", action="store_true", help="print the rule ids and what each checks")
+    p.add_argument("--store-dir", metavar="DIR",
+                   help="read the unchanged files from the persisted store in DIR instead of parsing them "
+                        "(built on first use; KG_STORE_DIR)")
     _common(p, data=False)
     p.set_defaults(handler=cmd_check)
 

@@ -148,5 +148,6 @@ def entity_view(kg: KnowledgeGraph, iri: str, *, max_incoming: int = 200) -> Ent
 def _is_claim(kg: KnowledgeGraph, node: ox.NamedNode, claim_class: ox.NamedNode) -> bool:
     """True when ``node`` has a type that is kg:Claim or one of its sub-classes (per the loaded ontology),
     following every parent of every type."""
-    return any(isinstance(q.object, ox.NamedNode) and claim_class in closure(kg.store, q.object, "subClassOf")
-               for q in kg.store.quads_for_pattern(node, _TYPE, None, None))
+    quads = kg.store.quads_for_pattern
+    return any(isinstance(q.object, ox.NamedNode) and claim_class in closure(quads, q.object, "subClassOf")
+               for q in quads(node, _TYPE, None, None))

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pyoxigraph as ox
 
@@ -266,17 +266,20 @@ def dump(kg: KnowledgeGraph, out: BinaryIO | None = None, *, format: str | Forma
     return ox.serialize(items, out, ox_format, prefixes=PREFIXES)
 
 
-def closure(store: ox.Store, start: ox.NamedNode, link: str, *, down: bool = False) -> set[ox.NamedNode]:
-    """``start`` and every IRI it reaches through the ``rdfs:<link>`` axioms of ``store``, following every parent
-    (a class may have several): its super-classes for ``link="subClassOf"``, its super-properties for
-    ``"subPropertyOf"``; with ``down``, the other way (its sub-classes)."""
+QuadPattern = Callable[[Any, Any, Any, Any], Iterable[ox.Quad]]
+
+
+def closure(quads: QuadPattern, start: ox.NamedNode, link: str, *, down: bool = False) -> set[ox.NamedNode]:
+    """``start`` and every IRI it reaches through the ``rdfs:<link>`` axioms, following every parent (a class
+    may have several): its super-classes for ``link="subClassOf"``, its super-properties for
+    ``"subPropertyOf"``; with ``down``, the other way (its sub-classes). ``quads`` answers a quad pattern:
+    ``store.quads_for_pattern`` or a check workspace's ``quads``."""
     predicate = ox.NamedNode(RDFS + link)
     found, todo = {start}, [start]
     while todo:
         node = todo.pop()
-        quads = (store.quads_for_pattern(None, predicate, node, None) if down
-                 else store.quads_for_pattern(node, predicate, None, None))
-        for q in quads:
+        matches = quads(None, predicate, node, None) if down else quads(node, predicate, None, None)
+        for q in matches:
             nxt = q.subject if down else q.object
             if isinstance(nxt, ox.NamedNode) and nxt not in found:
                 found.add(nxt)

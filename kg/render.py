@@ -19,7 +19,6 @@ from kg.graph import OX_FORMATS
 from kg.namespaces import BARE_LITERALS, PREFIXES, XSD
 from kg.query import AskResult, GraphResult, QueryResult, Term
 
-
 SELECT_FORMATS = ("table", "json", "xml", "csv", "tsv")
 GRAPH_FORMATS = ("turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml")
 

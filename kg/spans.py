@@ -7,12 +7,10 @@ Python's string slicing, so the shapes and the tests check spans exactly as they
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.errors import InputError, UsageError
-from kg.graph import read_bytes
+from kg.errors import UsageError
 from kg.namespaces import KG, OA, PREFIXES
 from kg.settings import ENTITY_NS
 from kg.turtle.canonical import render_subjects
@@ -33,14 +31,6 @@ class Span:
     suffix: str
 
 
-def read_text(path: Path) -> str:
-    """The seed file decoded as UTF-8, or :class:`InputError` naming the file."""
-    try:
-        return read_bytes(path).decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise InputError(f"{path}: not UTF-8 text (byte {err.start})", path=str(path)) from None
-
-
 def locate(text: str, quote: str, *, occurrence: int = 1) -> Span:
     """The ``occurrence``-th (1-based) position of ``quote`` in ``text``; :class:`UsageError` if absent."""
     if not quote:
@@ -55,7 +45,7 @@ def locate(text: str, quote: str, *, occurrence: int = 1) -> Span:
 
 
 def _node(name: str) -> ox.NamedNode:
-    """An IRI from ``<iri>`` or a prefixed name of :data:`kg.vocab.PREFIXES` (``kgr:doc-x``)."""
+    """An IRI from ``<iri>`` or a prefixed name of :data:`kg.namespaces.PREFIXES` (``kgr:doc-x``)."""
     if name.startswith("<") and name.endswith(">"):
         return ox.NamedNode(name[1:-1])
     prefix, sep, local = name.partition(":")

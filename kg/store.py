@@ -23,7 +23,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.errors import UsageError
-from kg.graph import KnowledgeGraph, SourceFile, fill, graph_iri, read_bytes, resolve_paths, version_of
+from kg.files import read_bytes, write_atomic
+from kg.graph import KnowledgeGraph, SourceFile, fill, graph_iri, resolve_paths, version_of
 from kg.settings import Settings
 from kg.views import FiguresView, prepare_figures
 
@@ -48,7 +49,8 @@ def views_path(settings: Settings, version: str) -> Path:
 
 
 def cached_sources(settings: Settings, paths: Sequence[Path | str] | None = None) -> list[SourceFile]:
-    """:func:`kg.graph.source_files`, remembering each file's hash in the store directory by its size,
+    """The files :func:`kg.graph.load` would read, with their graph names and hashes, without parsing them,
+    remembering each file's hash in the store directory by its size,
     modification and change times, inode and device, as git's index does: at 100k claims hashing 150 MB costs
     more than the rest of a restart. A file whose metadata is unchanged is read again only when it was modified
     too close to the moment its hash was recorded to be sure."""
@@ -81,9 +83,7 @@ def cached_sources(settings: Settings, paths: Sequence[Path | str] | None = None
     if changed or fresh.keys() != cache.keys():
         with contextlib.suppress(OSError):  # a cache that cannot be written only costs the next start a re-hash
             cache_file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache_file.with_name(f".{HASHES}.{os.getpid()}")
-            tmp.write_text(json.dumps(fresh))
-            tmp.replace(cache_file)
+            write_atomic(cache_file, json.dumps(fresh))
     return sources
 
 
@@ -178,6 +178,25 @@ def _prune(keep: Path) -> None:
     for views in keep.parent.glob("views-*"):  # views whose store is gone (removed by hand, say)
         if not (keep.parent / views.name.replace("views-", "store-", 1)).exists():
             shutil.rmtree(views, ignore_errors=True)
+
+
+def closest_store(settings: Settings, sources: Sequence[SourceFile]) -> tuple[Path, dict[str, str]] | None:
+    """The complete store in the store directory that shares the most files (same graph, same content) with
+    ``sources``, with its manifest's ``{graph: sha256}``; None when there is none. ``kg check`` reads the files
+    they share from it and parses only the others."""
+    assert settings.store_dir is not None
+    wanted = {(s.graph, s.sha256) for s in sources}
+    best: tuple[int, Path, dict[str, str]] | None = None
+    for candidate in sorted(Path(settings.store_dir).glob("store-*")):
+        try:
+            manifest = json.loads((candidate / MANIFEST).read_text())
+            recorded = {s["graph"]: s["sha256"] for s in manifest["sources"]}
+        except (OSError, ValueError, KeyError, TypeError):  # building, damaged or foreign: not a candidate
+            continue
+        shared = len(wanted & set(recorded.items()))
+        if best is None or shared > best[0]:
+            best = (shared, candidate, recorded)
+    return None if best is None else (best[1], best[2])
 
 
 def open_persisted(settings: Settings, paths: Sequence[Path | str] | None = None) -> KnowledgeGraph:

@@ -12,24 +12,18 @@ import csv
 import io
 import json
 import math
-import os
 import sys
 from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
 from kg.figures import COLUMNS, figures
+from kg.files import write_atomic
 from kg.graph import KnowledgeGraph
 
 FILES = {"csv": "figures.csv", "json": "figures.jsonl", "index-csv": "figures.csv.idx",
          "index-json": "figures.jsonl.idx"}
 HEADER = ",".join(COLUMNS) + "\n"
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def write_figures(rows: list[dict[str, str]], directory: Path) -> int:
@@ -51,11 +45,11 @@ def write_figures(rows: list[dict[str, str]], directory: Path) -> int:
         json_buf.write(json.dumps({c: row[c] for c in COLUMNS}, ensure_ascii=False).encode("utf-8") + b"\n")
     csv_index.append(csv_buf.tell())
     json_index.append(json_buf.tell())
-    _atomic_write(directory / FILES["csv"], csv_buf.getvalue())
-    _atomic_write(directory / FILES["json"], json_buf.getvalue())
-    _atomic_write(directory / FILES["index-csv"], csv_index.tobytes())
-    _atomic_write(directory / FILES["index-json"], json_index.tobytes())
-    _atomic_write(directory / "complete", str(len(rows)).encode())
+    write_atomic(directory / FILES["csv"], csv_buf.getvalue())
+    write_atomic(directory / FILES["json"], json_buf.getvalue())
+    write_atomic(directory / FILES["index-csv"], csv_index.tobytes())
+    write_atomic(directory / FILES["index-json"], json_index.tobytes())
+    write_atomic(directory / "complete", str(len(rows)).encode())
     return len(rows)
 
 

@@ -5,25 +5,27 @@ from __future__ import annotations
 import hashlib
 
 import rdflib
+from kg.check.inconsistency import inconsistencies
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from kg.check.engines import owl_inconsistencies, shacl
+from kg.check.engines import shacl
+from kg.files import read_text
 from kg.settings import ENTITY_NS, ONTOLOGY_IRI, ONTOLOGY_NS
-from kg.spans import read_text
 
-from .conftest import ROOT, SEED, SHARED
+from .conftest import ROOT, SEED, SHARED, owlrl_errors
 
 KG = rdflib.Namespace(ONTOLOGY_NS)
 OA = rdflib.Namespace("http://www.w3.org/ns/oa#")
 
 
-def test_data_conforms_to_shapes(repo_graph, shapes_graph):
-    results = shacl(repo_graph, shapes_graph)
+def test_data_conforms_to_shapes(repo_store, shapes_graph):
+    results = shacl(repo_store, shapes_graph)
     assert [r for r in results if r.severity == "violation"] == []
 
 
-def test_owl_rl_closure_is_consistent(repo_graph):
-    assert owl_inconsistencies(repo_graph) == []
+def test_owl_rl_closure_is_consistent(repo_store, repo_graph):
+    assert inconsistencies(repo_store) == []
+    assert owlrl_errors(repo_graph) == []  # and by owlrl, the independent reasoner
 
 
 def test_ontology_header():

@@ -1,26 +1,30 @@
-"""Validation engines: SHACL (pySHACL) and OWL 2 RL consistency (owlrl), over rdflib graphs.
+"""The validation engines, over pyoxigraph stores: SHACL (pySHACL, which reads a pyoxigraph store natively) and
+OWL 2 RL consistency (:mod:`kg.check.inconsistency`).
 
-These are the raw engines; :mod:`kg.check` turns their results into located, curator-facing findings.
-Both work on one merged rdflib graph of the ontology and the data, so ``sh:class`` follows
-``rdfs:subClassOf`` and owlrl sees every axiom.
+These are the raw engines; :mod:`kg.check.engine_rules` turns their results into located, curator-facing
+findings. Both read one store holding the ontology and the data in its default graph, so ``sh:class`` follows
+``rdfs:subClassOf`` and the reasoner sees every axiom. pySHACL over a pyoxigraph store took 0.8 s on the
+repository's data, against 6.7 s over an rdflib copy of the same triples (its SPARQL constraints run in
+Oxigraph instead of rdflib's evaluator). The shapes themselves stay an rdflib graph: they are pySHACL's
+program, parsed once per process, not data.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
-import owlrl
+import pyoxigraph as ox
 import pyshacl
 import rdflib
-from rdflib.namespace import RDF, RDFS, SH
+from rdflib.namespace import RDF, SH
 
 from kg.errors import RdfSyntaxError
-from kg.graph import read_bytes
-
-#: owlrl reports inconsistencies as nodes of this type, not as exceptions.
-ERR = rdflib.Namespace("http://www.daml.org/2002/03/agents/agent-ont#")
+from kg.files import read_bytes
+from kg.namespaces import XSD
+from kg.turtle.parser import Term
 
 
 @dataclass(frozen=True, order=True)
@@ -46,12 +50,37 @@ def parse_rdflib(path: Path, graph: rdflib.Graph | None = None) -> rdflib.Graph:
     return graph
 
 
-def merged_graph(paths: Iterable[Path]) -> rdflib.Graph:
-    """One rdflib graph holding every triple of ``paths``."""
+@lru_cache(maxsize=4)
+def _shapes(files: tuple[tuple[Path, int, int], ...]) -> rdflib.Graph:
     graph = rdflib.Graph()
-    for path in paths:
+    for path, _mtime, _size in files:
         parse_rdflib(path, graph)
     return graph
+
+
+def shapes_graph(folder: Path) -> rdflib.Graph:
+    """The shapes of ``folder`` (its ``*.ttl``), parsed once per process while the files do not change."""
+    files = sorted(folder.glob("*.ttl"))
+    return _shapes(tuple((f, f.stat().st_mtime_ns, f.stat().st_size) for f in files))
+
+
+def data_store(quads: Iterable[ox.Quad | ox.Triple]) -> ox.Store:
+    """A new in-memory store with ``quads`` in its default graph (the one pySHACL and the reasoner read)."""
+    store = ox.Store()
+    default = ox.DefaultGraph()
+    store.extend(ox.Quad(q.subject, q.predicate, q.object, default) for q in quads)
+    return store
+
+
+def from_rdflib(node: rdflib.term.Node) -> Term:
+    """The pyoxigraph term for an rdflib term of a pySHACL report (an rdflib plain literal is ``xsd:string``)."""
+    if isinstance(node, rdflib.BNode):
+        return ox.BlankNode(str(node))
+    if isinstance(node, rdflib.Literal):
+        if node.language:
+            return ox.Literal(str(node), language=node.language)
+        return ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype or XSD + "string")))
+    return ox.NamedNode(str(node))
 
 
 def _text(term: rdflib.term.Node | None) -> str:
@@ -85,7 +114,7 @@ def _path_text(graph: rdflib.Graph, path: rdflib.term.Node | None) -> str:
 _SEVERITY = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
 
 
-def shacl(data: rdflib.Graph, shapes: rdflib.Graph) -> list[ShaclResult]:
+def shacl(data: ox.Store, shapes: rdflib.Graph) -> list[ShaclResult]:
     """Validate ``data`` (ontology and data merged) against ``shapes``; sorted results, empty if it conforms.
 
     No inference is run (the ontology's subclass triples are in ``data``, which is all ``sh:class`` needs),
@@ -94,9 +123,10 @@ def shacl(data: rdflib.Graph, shapes: rdflib.Graph) -> list[ShaclResult]:
     return sorted(result for result, _value in shacl_with_values(data, shapes))
 
 
-def shacl_with_values(data: rdflib.Graph, shapes: rdflib.Graph) -> list[tuple[ShaclResult, rdflib.term.Node | None]]:
-    """Like :func:`shacl`, unsorted, each result with its ``sh:value`` as an rdflib term (the flattened text loses
-    a literal's datatype, which is what tells ``387`` from ``"387"``)."""
+def shacl_with_values(data: ox.Store, shapes: rdflib.Graph) -> list[tuple[ShaclResult, Term | None]]:
+    """Like :func:`shacl`, unsorted, each result with its ``sh:value`` as a pyoxigraph term (the flattened text
+    loses a literal's datatype, which is what tells ``387`` from ``"387"``). ``data`` is read in its default
+    graph (see :func:`data_store`)."""
     _conforms, report, _text_report = pyshacl.validate(
         data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
     )
@@ -110,31 +140,5 @@ def shacl_with_values(data: rdflib.Graph, shapes: rdflib.Graph) -> list[tuple[Sh
             value=_text(value),
             message=str(report.value(node, SH.resultMessage) or ""),
             shape=_text(report.value(node, SH.sourceShape)),
-        ), value))
+        ), None if value is None else from_rdflib(value)))
     return results
-
-
-def owl_inconsistencies(graph: rdflib.Graph) -> list[str]:
-    """The messages of every ``err:ErrorMessage`` in the OWL 2 RL closure of ``graph`` (a copy is expanded).
-
-    owlrl does not raise on an inconsistency; it adds error nodes to the closure (disjoint classes sharing a
-    member, a literal of the wrong lexical form ...). An empty list means the graph is consistent.
-    """
-    closure = rdflib.Graph()
-    closure += graph
-    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(closure)
-    messages = []
-    for node in closure.subjects(RDF.type, ERR.ErrorMessage):
-        messages.extend(str(m) for m in closure.objects(node, ERR.error))
-    return sorted(set(messages))
-
-
-def labels(graph: rdflib.Graph) -> dict[str, str]:
-    """``{IRI: rdfs:label}`` (English preferred) for every labelled node, to make messages readable."""
-    out: dict[str, str] = {}
-    for s, o in graph.subject_objects(RDFS.label):
-        if isinstance(s, rdflib.URIRef) and isinstance(o, rdflib.Literal) and (
-            str(s) not in out or o.language == "en"
-        ):
-            out[str(s)] = str(o)
-    return out

@@ -1,5 +1,5 @@
 """The rules of ``kg check`` that read the graph directly: ``vocabulary``, ``references``, ``duplicates`` and
-``source-text``. Each takes the :class:`kg.check.Workspace` and records findings on it.
+``source-text``. Each takes the :class:`kg.check.workspace.Workspace` and records findings on it.
 
 They look only at what the checked files write (their triples, and the nodes those triples describe) and answer
 from the pyoxigraph store of the whole graph with index lookups, so an addition of a few hundred triples is checked
@@ -17,12 +17,15 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from kg.check.vocabularies import vocabulary_of
+from kg.errors import InputError
+from kg.files import decode
+from kg.graph import closure
 from kg.namespaces import OA, OWL, RDF, RDFS, TIME
 from kg.settings import ENTITY_NS, ONTOLOGY_NS
 from kg.turtle.parser import RDF_TYPE, Term
 
 if TYPE_CHECKING:
-    from kg.check.runner import Workspace
+    from kg.check.workspace import Workspace
 
 KG = ONTOLOGY_NS
 _CLASS_TYPES = {OWL + "Class", RDFS + "Class", RDFS + "Datatype"}
@@ -36,24 +39,12 @@ def _n(iri: str) -> ox.NamedNode:
 
 
 def _objects(ws: Workspace, s: Term, p: str) -> list[Term]:
-    return [q.object for q in ws.store.quads_for_pattern(s, _n(p), None, None)]
+    return [q.object for q in ws.quads(s, _n(p))]
 
 
 def _one(ws: Workspace, s: Term, p: str) -> Term | None:
     values = _objects(ws, s, p)
     return min(values, key=str) if values else None
-
-
-def subclasses(ws: Workspace, iri: str) -> set[ox.NamedNode]:
-    """``iri`` and every class declared (transitively) ``rdfs:subClassOf`` it."""
-    found = {_n(iri)}
-    todo = [_n(iri)]
-    while todo:
-        for q in ws.store.quads_for_pattern(None, _n(RDFS + "subClassOf"), todo.pop(), None):
-            if isinstance(q.subject, ox.NamedNode) and q.subject not in found:
-                found.add(q.subject)
-                todo.append(q.subject)
-    return found
 
 
 # --- vocabulary -----------------------------------------------------------------------------------------------
@@ -64,7 +55,7 @@ def _declarations(ws: Workspace) -> tuple[dict[str, str], set[str]]:
     kinds: dict[str, str] = {}
     supers: set[str] = set()
     for g in ws.ontology_graphs:
-        for q in ws.store.quads_for_pattern(None, None, None, g):
+        for q in ws.quads(None, None, None, g):
             s = q.subject
             if isinstance(s, ox.NamedNode):
                 kind = kinds.setdefault(s.value, "individual")
@@ -154,12 +145,12 @@ def references(ws: Workspace) -> None:
             if not (isinstance(o, ox.NamedNode) and o.value.startswith(ENTITY_NS)):
                 continue
             if o not in described:
-                described[o] = next(iter(ws.store.quads_for_pattern(o, None, None, None)), None) is not None
+                described[o] = ws.has(o)
             if described[o]:
                 continue
             local = o.value[len(ENTITY_NS):]
             family = local.split("-", 1)[0] + "-"
-            pool = {q.subject.value[len(ENTITY_NS):] for q in ws.store.quads_for_pattern(None, RDF_TYPE, None, None)
+            pool = {q.subject.value[len(ENTITY_NS):] for q in ws.quads(None, RDF_TYPE)
                     if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(ENTITY_NS + family)}
             hint = _suggest(local, pool)
             ws.add("references", "error",
@@ -195,7 +186,7 @@ def _claim_key(ws: Workspace, claim: Term) -> tuple[object, ...] | None:
 
 def duplicates(ws: Workspace) -> None:
     """The same figure recorded twice; the same label and type on two nodes (one entity minted twice)."""
-    claim_types = subclasses(ws, KG + "Claim")
+    claim_types = closure(ws.quads, _n(KG + "Claim"), "subClassOf", down=True)
     label = _n(RDFS + "label")
     for f in ws.checked:
         for s in sorted((s for s in f.subjects() if isinstance(s, ox.NamedNode)), key=str):
@@ -203,7 +194,7 @@ def duplicates(ws: Workspace) -> None:
             if types & claim_types:
                 _duplicate_claim(ws, f, s)
             for lit in _objects(ws, s, RDFS + "label"):
-                for q in ws.store.quads_for_pattern(None, label, lit, None):
+                for q in ws.quads(None, label, lit):
                     other = q.subject
                     shared = types & set(_objects(ws, other, RDF + "type"))
                     if other == s or not shared or not isinstance(other, ox.NamedNode):
@@ -223,7 +214,7 @@ def _duplicate_claim(ws: Workspace, f: object, claim: ox.NamedNode) -> None:
     if key is None or value is None:
         return
     doc = _one(ws, claim, KG + "appearsIn")
-    for q in ws.store.quads_for_pattern(None, _n(KG + "value"), value, None):
+    for q in ws.quads(None, _n(KG + "value"), value):
         other = q.subject
         if other == claim or _claim_key(ws, other) != key:
             continue
@@ -263,8 +254,8 @@ def _seed(ws: Workspace, doc: Term, cache: dict[Term, tuple[str | None, str]]) -
         else:
             data = path.read_bytes()
             try:
-                result = (data.decode("utf-8"), hashlib.sha256(data).hexdigest())
-            except UnicodeDecodeError:
+                result = (decode(data, path), hashlib.sha256(data).hexdigest())
+            except InputError:
                 result = (None, f"the seed file {seed.value} is not UTF-8 text")
     cache[doc] = result
     return result
@@ -274,8 +265,7 @@ def source_text(ws: Workspace) -> None:
     """Quotes equal their seed file at their offsets; seed files exist and match kg:sha256 and kg:text."""
     cache: dict[Term, tuple[str | None, str]] = {}
     has_source, seed_file = _n(OA + "hasSource"), _n(KG + "seedFile")
-    docs = {s for f in ws.checked for s in f.subjects() if next(iter(
-        ws.store.quads_for_pattern(s, seed_file, None, None)), None) is not None}
+    docs = {s for f in ws.checked for s in f.subjects() if ws.has(s, seed_file)}
     for doc in sorted(docs, key=str):
         text, digest = _seed(ws, doc, cache)
         seed = _one(ws, doc, KG + "seedFile")
@@ -294,10 +284,9 @@ def source_text(ws: Workspace) -> None:
             ws.add("source-text", "error", f"kg:text differs from {seed.value} from character {at} on "  # type: ignore[union-attr]
                    f"(graph: {stored.value[at:at + 20]!r}, file: {text[at:at + 20]!r}); copy the file's text again",
                    ws.locate_triple(doc, _n(KG + "text")), focus=doc)
-    spans = {s for f in ws.checked for s in f.subjects()
-             if next(iter(ws.store.quads_for_pattern(s, has_source, None, None)), None) is not None}
+    spans = {s for f in ws.checked for s in f.subjects() if ws.has(s, has_source)}
     for doc in docs:  # a changed document touches every span that quotes it
-        spans.update(q.subject for q in ws.store.quads_for_pattern(None, has_source, doc, None))
+        spans.update(q.subject for q in ws.quads(None, has_source, doc))
     for span in sorted(spans, key=str):
         _check_span(ws, span, cache)
 
@@ -345,4 +334,4 @@ def _check_span(ws: Workspace, span: Term, cache: dict[Term, tuple[str | None, s
                path=OA + "suffix", value=suffix.value)
 
 
-__all__ = ["duplicates", "references", "source_text", "subclasses", "vocabulary"]
+__all__ = ["duplicates", "references", "source_text", "vocabulary"]

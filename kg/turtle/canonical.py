@@ -280,7 +280,7 @@ def format_document(doc: Document) -> str:
 
 
 def format_text(text: str, *, base: str | None = None) -> str:
-    """The canonical layout of Turtle ``text``; raises :class:`kg.turtle.TurtleError` if it does not parse."""
+    """The canonical layout of Turtle ``text``; raises :class:`kg.turtle.parser.TurtleError` if it does not parse."""
     return format_document(parse_turtle(text, base=base))
 
 

@@ -1,6 +1,6 @@
 """Where a subject, a triple or a term is written in a Turtle file: ``Located(path, doc).subject(term) -> Pos``.
 
-Built on :func:`kg.turtle.parse_turtle`, which records the position of every token. Lookups answer with the first
+Built on :func:`kg.turtle.parser.parse_turtle`, which records the position of every token. Lookups answer with the first
 place in the file: a subject's description is where its first statement starts (for a blank node: the ``[``,
 ``(`` or ``_:label`` that writes it, i.e. the line of the triple that holds it); a triple is where its object
 (or predicate) token starts. Every lookup returns ``None`` when the file does not write the thing asked for.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from kg.turtle.parser import LOCAL_RE
+from kg.turtle.grammar import LOCAL_RE
 
 
 def is_local_name(local: str) -> bool:

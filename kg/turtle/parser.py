@@ -22,6 +22,7 @@ from urllib.parse import urljoin
 import pyoxigraph as ox
 
 from kg.namespaces import RDF, XSD
+from kg.turtle import grammar as lex
 
 RDF_TYPE = ox.NamedNode(RDF + "type")
 RDF_FIRST = ox.NamedNode(RDF + "first")
@@ -29,32 +30,6 @@ RDF_REST = ox.NamedNode(RDF + "rest")
 RDF_NIL = ox.NamedNode(RDF + "nil")
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
-
-# --- lexical grammar (Turtle §6.5), as regular expressions --------------------------------------------------
-
-_BASE = ("A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d\u2070-\u218f"
-         "\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff")
-_CU = _BASE + "_"
-_CH = _CU + r"\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
-_PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
-_PREFIX = f"[{_BASE}](?:[{_CH}.]*[{_CH}])?"
-_LOCAL = f"(?:[{_CU}:0-9]|{_PLX})(?:(?:[{_CH}.:]|{_PLX})*(?:[{_CH}:]|{_PLX}))?"
-PNAME_RE = re.compile(f"({_PREFIX})?:({_LOCAL})?")
-LOCAL_RE = re.compile(_LOCAL)
-BNODE_RE = re.compile(f"_:([{_CU}0-9](?:[{_CH}.]*[{_CH}])?)")
-LANG_RE = re.compile(r"@([a-zA-Z]+(?:-[a-zA-Z0-9]+)*)")
-NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+\.[0-9]*[eE][+-]?[0-9]+|\.[0-9]+[eE][+-]?[0-9]+|[0-9]+[eE][+-]?[0-9]+"
-                       r"|[0-9]*\.[0-9]+|[0-9]+)")
-IRI_RE = re.compile(r'<((?:[^\x00-\x20<>"{}|^`\\]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*)>')
-_SHORT = {'"': re.compile(r'"([^"\\\n\r]*(?:\\.[^"\\\n\r]*)*)"'),
-          "'": re.compile(r"'([^'\\\n\r]*(?:\\.[^'\\\n\r]*)*)'")}
-_LONG = {'"': re.compile(r'"""((?:(?:"|"")?(?:[^"\\]|\\.))*)"""', re.S),
-         "'": re.compile(r"'''((?:(?:'|'')?(?:[^'\\]|\\.))*)'''", re.S)}
-WORD_RE = re.compile(r"[A-Za-z]+")
-SPACE_RE = re.compile(r"[ \t\r\n]+")
-_ESCAPES = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
-_ESCAPE_RE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.S)
-
 
 class TurtleError(Exception):
     """A Turtle syntax error at ``line``:``column`` (1-based, code points)."""
@@ -117,26 +92,6 @@ class _Tok:
     extra: str = ""  # pname: the prefix; string: the quote style
 
 
-def unescape(text: str, *, only_unicode: bool = False) -> str:
-    """Resolve ``\\u`` + 4 and ``\\U`` + 8 hex digits and (unless ``only_unicode``) the string escapes of
-    Turtle §6.4."""
-    if "\\" not in text:
-        return text
-
-    def repl(m: re.Match[str]) -> str:
-        code = m.group(1) or m.group(2)
-        if code:
-            value = int(code, 16)
-            if 0xD800 <= value <= 0xDFFF or value > 0x10FFFF:
-                raise ValueError(f"\\u{code} is not a Unicode scalar value")
-            return chr(value)
-        if only_unicode or m.group(3) not in _ESCAPES:
-            raise ValueError(f"invalid escape \\{m.group(3)}")
-        return _ESCAPES[m.group(3)]
-
-    return _ESCAPE_RE.sub(repl, text)
-
-
 class _Parser:
     def __init__(self, text: str, base: str | None, tag: str) -> None:
         self.text = text[1:] if text.startswith("\ufeff") else text
@@ -164,7 +119,7 @@ class _Parser:
     def _skip(self) -> None:
         text = self.text
         while self.pos < len(text):
-            m = SPACE_RE.match(text, self.pos)
+            m = lex.SPACE_RE.match(text, self.pos)
             if m:
                 self.pos = m.end()
                 continue
@@ -185,38 +140,39 @@ class _Parser:
         c = text[at]
         m: re.Match[str] | None
         if c == "<":
-            m = IRI_RE.match(text, at)
+            m = lex.IRI_RE.match(text, at)
             if not m:
                 raise self.error("malformed IRI: expected <...> without spaces or <>\"{}|^`\\", at)
             return self._tok("iri", m, m.group(1))
         if c in "\"'":
-            m = _LONG[c].match(text, at) if text.startswith(c * 3, at) else _SHORT[c].match(text, at)
+            strings = lex.LONG_STRING if text.startswith(c * 3, at) else lex.SHORT_STRING
+            m = strings[c].match(text, at)
             if not m:
                 raise self.error("unterminated string (a short string may not contain a line break)", at)
             return self._tok("string", m, m.group(1), extra=c * 3 if text.startswith(c * 3, at) else c)
         if text.startswith("_:", at):
-            m = BNODE_RE.match(text, at)
+            m = lex.BNODE_RE.match(text, at)
             if not m:
                 raise self.error("malformed blank node label", at)
             return self._tok("bnode", m, m.group(1))
         if c == "@":
-            m = LANG_RE.match(text, at)
+            m = lex.LANG_RE.match(text, at)
             if not m:
                 raise self.error("expected a language tag or @prefix/@base after @", at)
             return self._tok("lang", m, m.group(1))
         if text.startswith("^^", at):
             self.pos = at + 2
             return _Tok("punct", "^^", at)
-        m = NUMBER_RE.match(text, at)
+        m = lex.NUMBER_RE.match(text, at)
         if m:
             return self._tok("number", m, m.group(0))
         if c in ".;,[]()":
             self.pos = at + 1
             return _Tok("punct", c, at)
-        m = PNAME_RE.match(text, at)
+        m = lex.PNAME_RE.match(text, at)
         if m:
             return self._tok("pname", m, m.group(2) or "", extra=m.group(1) or "")
-        m = WORD_RE.match(text, at)
+        m = lex.WORD_RE.match(text, at)
         if m:
             return self._tok("word", m, m.group(0))
         raise self.error(f"unexpected character {c!r}", at)
@@ -252,7 +208,7 @@ class _Parser:
         if tok.kind == "iri":
             self.advance()
             try:
-                return self.named(unescape(tok.value, only_unicode=True), tok.offset)
+                return self.named(lex.unescape(tok.value, only_unicode=True), tok.offset)
             except ValueError as err:
                 raise self.error(str(err), tok.offset) from None
         if tok.kind == "pname":
@@ -414,7 +370,7 @@ class _Parser:
     def string_literal(self) -> ox.Literal:
         tok = self.advance()
         try:
-            value = unescape(tok.value)
+            value = lex.unescape(tok.value)
         except ValueError as err:
             raise self.error(str(err), tok.offset) from None
         if self.tok.kind == "lang":

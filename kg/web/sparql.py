@@ -16,11 +16,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
+from kg.descriptions import service_description
 from kg.errors import NotAcceptable, UnsupportedMediaType, UpdateRefused, UsageError
 from kg.formats import Format, by_name, formats_for, negotiate
 from kg.query import query_form
-from kg.web.common import GRAPH_RESULT_FORMATS, graph_response, state_of
-from kg.web.void import service_description
+from kg.web.common import GRAPH_RESULT_FORMATS, graph_response, root_of, state_of
 from kg.workers.protocol import Answer
 
 router = APIRouter(tags=["SPARQL"])
@@ -136,7 +136,7 @@ async def _answer(request: Request) -> Response:
         if "text/html" in accept and not parsed.formats:
             return RedirectResponse("/", status_code=303)
         fmt = _choose_format(request, parsed.formats, GRAPH_RESULT_FORMATS)
-        return graph_response(service_description(request, state), fmt)
+        return graph_response(service_description(state.settings, state.sources, root_of(request)), fmt)
     text = parsed.queries[0]
     form = query_form(text)
     if form == "UPDATE":  # refused as such, whatever the client accepts

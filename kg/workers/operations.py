@@ -60,6 +60,7 @@ class Stats:
     classes: list[tuple[str, int]]  # (class IRI, instances)
     predicates: list[str]
     graphs: list[str]
+    documents: list[str]  # the source documents (every node with a kg:seedFile)
 
 
 def open_state(settings: Settings, paths: Sequence[str] | None, store_path: str | None = None,
@@ -151,7 +152,8 @@ def stats(kg: KnowledgeGraph, _task: StatsTask) -> Stats:
     return Stats(triples=int(counts[0]), distinct_subjects=int(counts[1]), properties=int(counts[2]),
                  distinct_objects=int(counts[3]), entities=int(n_entities),
                  classes=[(c, int(n)) for c, n in classes], predicates=predicates,
-                 graphs=[s.graph for s in kg.sources])
+                 graphs=[s.graph for s in kg.sources],
+                 documents=[r[0] for r in one("SELECT DISTINCT ?d WHERE { ?d kg:seedFile ?f } ORDER BY ?d")])
 
 
 #: Each task type's operation: the one place a task meets the function that performs it.

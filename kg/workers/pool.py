@@ -70,7 +70,7 @@ class QueryPool:
         self.snapshot = snapshot  # (sources, [(copy, graph)]) from kg.graph.snapshot, or None
         self.size = settings.workers if size is None else size
         self._ctx = multiprocessing.get_context("spawn")
-        # In memory, workers are forked from one loaded copy of the graph (see kg.forkserver); a persisted
+        # In memory, workers are forked from one loaded copy of the graph (see kg.workers.forkserver); a persisted
         # store is opened read-only by each spawned worker, sharing the operating system's page cache.
         self._forkserver = (ForkServer(self._ctx, settings, self.paths, snapshot)
                             if self.store_path is None and self.size > 0 else None)
