@@ -19,3 +19,18 @@ def test_bench_views_runs_and_reports_every_measure(tmp_path):
     measures = [k for k, v in results.items() if isinstance(v, dict)]
     assert len(measures) == 6 and all(results[k]["n"] >= 1 and results[k]["p50_ms"] > 0 for k in measures)
     assert "| kg figures --store-dir --limit 100 --format csv |" in proc.stdout
+
+
+def test_bench_check_runs_and_reports_every_measure(tmp_path):
+    out = tmp_path / "check.json"
+    proc = subprocess.run([sys.executable, "bench/bench_check.py", "--sizes", "20", "--repeat", "1", "--out",
+                           str(out), "--cache", str(tmp_path / "cache")], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    (row,) = json.loads(out.read_text())["rows"]
+    assert row["claims"] == 20
+    measures = row["measures"]
+    assert sorted(measures) == ["cold", "no_store", "warm"]
+    assert all(m["n"] >= 1 and m["p50_s"] > 0 and m["min_s"] > 0 for m in measures.values())
+    assert out.with_suffix(".md").exists()
+    assert "| claims | triples in data | cold s | warm p50 s (min-max) | without store p50 s |" in proc.stdout

@@ -33,8 +33,8 @@ from kg.check.engines import data_store, shacl_with_values, shapes_graph
 from kg.check.inconsistency import Inconsistency, inconsistencies
 from kg.check.workspace import Workspace
 from kg.graph import closure
-from kg.namespaces import RDFS
-from kg.turtle.parser import RDF_TYPE, Pos, Term
+from kg.namespaces import OWL, RDF, RDFS
+from kg.turtle.parser import RDF_FIRST, RDF_TYPE, Pos, Term
 
 
 def from_text(value: str) -> Term:
@@ -129,13 +129,35 @@ def consistency_context(ws: Workspace) -> tuple[ox.Store, set[Term] | None]:
             if not isinstance(t.object, ox.Literal):
                 nodes.add(t.object)
     quads = list(ontology_quads(ws))
+    linking = _axiom_properties(quads)
     for node in nodes:
         quads.extend(ws.quads(node))
-        witnesses: dict[ox.NamedNode, ox.Quad] = {}
-        for q in ws.quads(None, None, node):
-            witnesses.setdefault(q.predicate, q)
-        quads.extend(witnesses.values())
+        # One incoming triple per property an axiom speaks of: scanning every incoming triple would read all
+        # 100,000 claims that point at a shared indicator, and a property no axiom names implies no class.
+        for p in linking:
+            witness = next(ws.quads(None, p, node), None)
+            if witness is not None:
+                quads.append(witness)
     return data_store(quads), nodes
+
+
+def _axiom_properties(ontology: list[ox.Quad]) -> list[ox.NamedNode]:
+    """The properties the ontology declares or links by an axiom, and the OWL properties whose assertions the
+    reasoner reads: those whose incoming triples can change a node's classes."""
+    kinds = {OWL + k for k in ("ObjectProperty", "DatatypeProperty", "AnnotationProperty", "TransitiveProperty",
+                               "SymmetricProperty", "AsymmetricProperty", "FunctionalProperty", "ReflexiveProperty",
+                               "InverseFunctionalProperty", "IrreflexiveProperty")} | {RDF + "Property"}
+    about = {RDFS + "domain", RDFS + "range", RDFS + "subPropertyOf", OWL + "inverseOf", OWL + "equivalentProperty",
+             OWL + "propertyChainAxiom", OWL + "propertyDisjointWith"}
+    linked = {RDFS + "subPropertyOf", OWL + "inverseOf", OWL + "equivalentProperty", OWL + "onProperty",
+              OWL + "propertyDisjointWith"}
+    found = {ox.NamedNode(OWL + n) for n in ("sameAs", "differentFrom")} | {RDF_FIRST}
+    for q in ontology:
+        if (q.predicate == RDF_TYPE and q.object.value in kinds) or q.predicate.value in about:
+            found.add(q.subject)  # type: ignore[arg-type]
+        if q.predicate.value in linked and isinstance(q.object, ox.NamedNode):
+            found.add(q.object)
+    return sorted((p for p in found if isinstance(p, ox.NamedNode)), key=str)
 
 
 Reason = tuple[bool, int, str, "tuple[str, Pos] | None"]
