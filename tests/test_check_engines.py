@@ -20,6 +20,18 @@ from kg.settings import Settings
 from .conftest import FIXTURES, ROOT
 
 CHECK_FIXTURES = sorted((FIXTURES / "check").glob("*.ttl"))
+
+
+def _parses(path: Path) -> bool:
+    try:
+        list(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
+    except SyntaxError:
+        return False
+    return True
+
+
+#: The fixtures an engine can see at all (syntax.ttl is broken on purpose: no engine reads it).
+ENGINE_FIXTURES = [f for f in CHECK_FIXTURES if _parses(f)]
 ARTICLE = "data/article-mindua-20265865.ttl"
 
 
@@ -49,13 +61,10 @@ def _rdflib(triples: list[ox.Triple]) -> rdflib.Graph:
     return graph
 
 
-@pytest.mark.parametrize("fixture", [None, *CHECK_FIXTURES], ids=lambda f: "repository" if f is None else f.name)
+@pytest.mark.parametrize("fixture", [None, *ENGINE_FIXTURES], ids=lambda f: "repository" if f is None else f.name)
 def test_pyshacl_over_a_store_finds_what_it_finds_over_rdflib(fixture):
-    paths = default_paths(Settings(root=ROOT)) + ([fixture] if fixture else [])
-    try:
-        triples = _triples(paths)
-    except SyntaxError:
-        pytest.skip("the syntax fixture does not parse, so no engine sees it")
+    triples = _triples(default_paths(Settings(root=ROOT)) + ([fixture] if fixture else []))
+    assert len(ENGINE_FIXTURES) == len(CHECK_FIXTURES) - 1
     shapes = shapes_graph(ROOT / "shapes")
     # pySHACL takes either; engines.shacl passes its data through unchanged, so one function runs both paths.
     assert shacl(data_store(triples), shapes) == shacl(_rdflib(triples), shapes)  # type: ignore[arg-type]

@@ -3,9 +3,10 @@
 The closure is the part of the OWL 2 RL rules (W3C OWL 2 Profiles §4.3, tables 4-9) that can lead to an
 inconsistency, run to a fixpoint over Python sets of pyoxigraph terms: eq-sym, eq-trans, eq-rep-s/p/o; prp-dom,
 prp-rng, prp-fp, prp-ifp, prp-symp, prp-trp, prp-spo1/2, prp-eqp1/2, prp-inv1/2; cax-sco, cax-eqc1/2, cls-int1/2,
-cls-uni, cls-svf1/2, cls-avf, cls-hv1/2, cls-oo; the schema rules whose consequences for individuals the others do
-not reach (scm-cls, scm-sco, scm-eqc1, scm-op/dp, scm-spo, scm-eqp1, scm-svf1/2, scm-avf1/2); dt-type2. It reports
-cax-dw, cax-adc, cls-com, cls-nothing2, eq-diff1/2/3, prp-irp, prp-asyp, prp-pdw, prp-adp, prp-npa1/2, dt-not-type.
+cls-uni, cls-svf1/2, cls-avf, cls-hv1/2, cls-oo; the schema rules whose conclusions other rules read (scm-cls,
+scm-sco, scm-eqc1, scm-op/dp, scm-spo, scm-eqp1, scm-int, scm-uni, scm-hv, scm-svf1/2, scm-avf1/2); dt-type2. It
+reports cax-dw, cax-adc, cls-com, cls-nothing2, eq-diff1/2/3, prp-irp, prp-asyp, prp-pdw, prp-adp, prp-npa1/2 and
+dt-not-type.
 
 It matches owlrl, which it replaces, rule for rule (``tests/test_inconsistency.py`` proves it), quirks included: a
 string is not an ``xsd:string`` (rdflib reads it as an untyped plain literal), and two datatypes clash only when the
@@ -185,8 +186,9 @@ def _equality(f: _Facts) -> Iterator[Triple]:
 
 
 def _schema(f: _Facts) -> Iterator[Triple]:
-    """scm-cls (and cls-thing, cls-nothing1), scm-op/dp, scm-eqc1, scm-eqp1, scm-sco, scm-spo, scm-svf1/2,
-    scm-avf1/2. A class or property is its own subclass or sub-property, as scm-svf/avf need."""
+    """scm-cls (and cls-thing, cls-nothing1), scm-op/dp, scm-eqc1, scm-eqp1, scm-sco, scm-spo, scm-int, scm-uni,
+    scm-hv, scm-svf1/2, scm-avf1/2: the subclass triples that scm-svf/avf read, a class or property being its own
+    subclass or sub-property."""
     for c in {*f.subjects(TYPE, CLASS), THING, NOTHING}:
         yield from ((c, SUB_CLASS, c), (c, SUB_CLASS, THING), (NOTHING, SUB_CLASS, c))
     for kind in (OBJECT_PROP, DATA_PROP, PROPERTY):  # owlrl adds rdf:Property
@@ -196,10 +198,14 @@ def _schema(f: _Facts) -> Iterator[Triple]:
             yield from ((a, sub, b), (b, sub, a))
     yield from _transitive(f, SUB_CLASS)
     yield from _transitive(f, SUB_PROP)
-    for kind in (SOME, ALL):
+    for c, head in f.pairs(INTERSECTION):  # scm-int (what scm-svf1/avf1 read of it is the subclass triple)
+        yield from ((c, SUB_CLASS, part) for part in f.items(head))
+    for c, head in f.pairs(UNION):  # scm-uni
+        yield from ((part, SUB_CLASS, c) for part in f.items(head))
+    for kind in (SOME, ALL, HAS_VALUE):  # HAS_VALUE: scm-hv, the same test as scm-svf2's
         rs = f.restrictions(kind)
         for (c1, p1, y1), (c2, p2, y2) in product(rs, rs):
-            if p1 == p2 and y2 in f.objects(y1, SUB_CLASS):  # scm-svf1, scm-avf1
+            if p1 == p2 and kind != HAS_VALUE and y2 in f.objects(y1, SUB_CLASS):  # scm-svf1, scm-avf1
                 yield c1, SUB_CLASS, c2
             if y1 == y2 and p2 in f.objects(p1, SUB_PROP):  # scm-svf2; scm-avf2 concludes the other way round
                 yield (c2, SUB_CLASS, c1) if kind == ALL else (c1, SUB_CLASS, c2)
