@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
 from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -78,23 +78,20 @@ def display(path: Path, root: Path) -> str:
 
 @contextlib.contextmanager
 def atomic_writer(path: Path) -> Iterator[BinaryIO]:
-    """A binary file to write ``path``'s new content into. It is a temporary file in the same folder (its
-    ``name``), renamed
-    over ``path`` only when the block ends without error (readers see the old file or the new one, never half of
-    one); on error it is removed. An existing file keeps its permission bits."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    """A binary file to write ``path``'s new content into: a temporary file in the same folder, renamed over
+    ``path`` only when the block ends without error (readers see the old file or the new one, never half of one);
+    on error it is removed. An existing file keeps its permission bits; a new one gets the ones the umask allows,
+    as a plain ``open`` would give it."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        with open(tmp, "wb") as out:  # opened by name, so ``out.name`` is the temporary file's path
+        with os.fdopen(fd, "w+b") as out:  # readable too: a writer may read back what it wrote (dumps do)
             yield out
-        try:
-            mode = path.stat().st_mode & 0o7777
-        except FileNotFoundError:
-            mode = 0o644  # mkstemp's 0o600 would make a new dump or view unreadable to other users
-        os.chmod(tmp, mode)
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 

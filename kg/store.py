@@ -126,6 +126,7 @@ def ensure_store(settings: Settings, paths: Sequence[Path | str] | None = None, 
     del store  # close RocksDB before the directory is renamed
     (building / MANIFEST).write_text(json.dumps({
         "version": version,
+        "root": str(settings.root.resolve()),  # relative IRIs in the files resolve against their paths
         "sources": [{"path": str(s.path), "graph": s.graph, "sha256": s.sha256, "size": s.size} for s in sources],
     }, indent=1))
     try:
@@ -181,17 +182,21 @@ def _prune(keep: Path) -> None:
 
 
 def closest_store(settings: Settings, sources: Sequence[SourceFile]) -> tuple[Path, dict[str, str]] | None:
-    """The complete store in the store directory that shares the most files (same graph, same content) with
-    ``sources``, with its manifest's ``{graph: sha256}``; None when there is none. ``kg check`` reads the files
-    they share from it and parses only the others."""
+    """The complete store in the store directory, built from the same repository root, that shares the most
+    files (same graph, same content) with ``sources``, with its manifest's ``{graph: sha256}``; None when there
+    is none. ``kg check`` reads the files they share from it and parses only the others. A store of another root
+    is never taken: the same bytes there mean other triples (relative IRIs resolve against the file's path)."""
     assert settings.store_dir is not None
     wanted = {(s.graph, s.sha256) for s in sources}
+    root = str(settings.root.resolve())
     best: tuple[int, Path, dict[str, str]] | None = None
     for candidate in sorted(Path(settings.store_dir).glob("store-*")):
         try:
             manifest = json.loads((candidate / MANIFEST).read_text())
             recorded = {s["graph"]: s["sha256"] for s in manifest["sources"]}
         except (OSError, ValueError, KeyError, TypeError):  # building, damaged or foreign: not a candidate
+            continue
+        if manifest.get("root") != root:
             continue
         shared = len(wanted & set(recorded.items()))
         if best is None or shared > best[0]:

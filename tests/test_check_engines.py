@@ -131,3 +131,45 @@ def test_a_removed_file_is_hidden_from_the_reused_store(repo_copy, tmp_path):
     report = check([article], settings=settings)
     assert report == check([article], settings=Settings(root=repo_copy))
     assert any(f.rule == "references" and "ind-" in f.message for f in report.findings)
+
+
+def test_a_changed_dataset_file_is_never_read_from_the_store(repo_copy, tmp_path):
+    """A TriG file keeps its own graph names in the store: its old triples must not leak into a later check."""
+    trig = repo_copy / "data" / "extra.trig"
+    trig.write_text("@prefix kgr: <https://w3id.org/ua-children-kg/id/> .\n"
+                    "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+                    "<https://example.org/g1> { kgr:state-zz rdfs:label \"Zz\"@en . }\n", encoding="utf-8")
+    new = repo_copy / "data" / "new.ttl"
+    new.write_text("@prefix kgr: <https://w3id.org/ua-children-kg/id/> .\n"
+                   "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+                   "kgr:note-1 rdfs:seeAlso kgr:state-zz .\n", encoding="utf-8")
+    settings = Settings(root=repo_copy, store_dir=tmp_path / "store")
+    assert not [f for f in check([new], settings=settings).findings if f.rule == "references"]
+    trig.write_text("@prefix ex: <https://example.org/> .\n<https://example.org/g1> { ex:a ex:b ex:c . }\n",
+                    encoding="utf-8")
+    report = check([new], settings=settings)
+    assert report == check([new], settings=Settings(root=repo_copy))
+    assert any(f.rule == "references" and "state-zz" in f.message for f in report.findings)
+
+
+def test_an_unusable_store_directory_is_a_usage_error(tmp_path, capsys):
+    from kg.cli import main
+
+    not_a_folder = tmp_path / "a-file"
+    not_a_folder.write_text("x")
+    assert main(["check", "--root", str(ROOT), "--store-dir", str(not_a_folder), str(ROOT / ARTICLE)]) == 2
+    err = capsys.readouterr().err
+    assert f"kg check: {not_a_folder}: cannot use as the store directory" in err and "Traceback" not in err
+
+
+def test_a_store_of_another_root_is_not_reused(repo_copy, tmp_path):
+    store = tmp_path / "store"
+    other = tmp_path / "other"
+    shutil.copytree(repo_copy, other)
+    article = repo_copy / ARTICLE
+    assert check([article], settings=Settings(root=repo_copy, store_dir=store)).conforms
+    from kg.store import cached_sources, closest_store
+
+    settings = Settings(root=other, store_dir=store)
+    assert closest_store(settings, cached_sources(settings)) is None
+    assert check([other / ARTICLE], settings=settings) == check([other / ARTICLE], settings=Settings(root=other))

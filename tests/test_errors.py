@@ -94,3 +94,4 @@ def test_an_unexpected_server_error_is_a_generic_500_with_the_traceback_logged(c
     assert "secret" not in response.text
     assert "unexpected error answering GET /sparql" in caplog.text and "secret detail" in caplog.text
     assert any(r.exc_info for r in caplog.records if r.name == "kg.web")
+

@@ -230,14 +230,15 @@ def consistency(ws: Workspace) -> None:
     """Inconsistencies of the OWL 2 RL closure that involve the checked files, explained and located."""
     store, nodes = consistency_context(ws)
     for inc in inconsistencies(store):
-        if inc.kind == "lexical":
+        if isinstance(inc.node, ox.Literal):  # an ill-typed literal, or one in two disjoint datatypes
             lit = inc.node
-            assert isinstance(lit, ox.Literal)
             hits = [(f, occ) for f in ws.checked for occ in f.doc.triples if occ.triple.object == lit]
             if nodes is not None and not hits:
                 continue
             where = (hits[0][0].display, hits[0][1].object) if hits else None
-            ws.add("consistency", "error", f"{lit.value!r} is not a valid {ws.curie(lit.datatype)}", where,
+            problem = (f"is not a valid {ws.curie(lit.datatype)}" if inc.kind == "lexical" else
+                       f"is used as a {' and as a '.join(ws.curie(c) for c in inc.classes)}, which are disjoint")
+            ws.add("consistency", "error", f"{lit.value!r} {problem}", where,
                    focus=hits[0][1].triple.subject if hits else None, value=lit.value)
             continue
         if nodes is not None and inc.node not in nodes and inc.other not in nodes:

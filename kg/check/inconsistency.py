@@ -19,31 +19,26 @@ owlrl crashes on (a non-numeric ``xsd:decimal``, an empty date or time), and che
 which the project's dates use (owlrl applies its validators for those only under RDFS semantics).
 
 Not implemented, as the project's ontology uses none of them (cardinalities are SHACL's job): prp-key, cls-maxc1/2,
-cls-maxqc1-4. eq-ref is not materialised; only eq-diff1 needs it (``x owl:differentFrom x``).
+cls-maxqc1-4. eq-ref is not materialised; only eq-diff1 needs it (``x owl:differentFrom x``). Literals are what the
+store holds: Oxigraph keeps an ``xsd:byte``'s value as an ``xsd:integer`` and writes ``"1.5E0"`` as ``"1.5"``.
 """
 
 from __future__ import annotations
 
-import base64
-import datetime
-import re
-import time
-import xml.dom.minidom
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import total_ordering
 from itertools import combinations, product
 from typing import cast
-from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 
+from kg.check.datatypes import DATATYPES, DISJOINT_TYPES, LEXICAL, TYPED, supertypes, valid
+from kg.namespaces import OWL, RDF, RDFS
+
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 Triple = tuple[Term, Term, Term]
-RDF, RDFS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "http://www.w3.org/2000/01/rdf-schema#"
-OWL, XSD = "http://www.w3.org/2002/07/owl#", "http://www.w3.org/2001/XMLSchema#"
 
 
 def _iris(namespace: str, names: str) -> list[ox.NamedNode]:
@@ -95,17 +90,21 @@ def inconsistencies(store: ox.Store, *, nodes: Collection[Term] | None = None) -
             facts.add(q.subject, q.predicate, q.object)
             if isinstance(q.object, ox.Literal):
                 literals.add(q.object)
-    # dt-type2 as owlrl does it: strings stay untyped, and the datatype disjointness axioms hold only between
-    # datatypes the graph "uses" (those of its literals, their supertypes, those written as a type).
-    used = {c.value for c in facts.pos.get(TYPE, {}) if c.value in _DATATYPES}
-    for lit in literals:
-        if lit.datatype.value in _DATATYPES and lit.datatype.value not in _PLAIN:
-            for dt in (lit.datatype.value, *_supertypes(lit.datatype.value)):
-                facts.add(lit, TYPE, ox.NamedNode(dt))
-                used.add(dt)
-    for a, b in _DISJOINT_TYPES:
+    # dt-type2 as owlrl does it: strings stay untyped; the members of a datatype (its literals, and the nodes written
+    # as its instances) are members of its supertypes; the datatype disjointness axioms hold only between datatypes
+    # the graph so "uses".
+    typed = [(s, dt) for dt, nodes in facts.pos.get(TYPE, {}).items() if dt.value in DATATYPES for s in nodes]
+    typed += [(lit, lit.datatype) for lit in literals if lit.datatype.value in TYPED]
+    used = set()
+    for node, datatype in typed:
+        for dt in (datatype.value, *supertypes(datatype.value)):
+            facts.add(node, TYPE, ox.NamedNode(dt))
+            used.add(dt)
+    for a, b in DISJOINT_TYPES:
         if a in used and b in used:
             facts.add(ox.NamedNode(a), DISJOINT, ox.NamedNode(b))
+    facts.lists = {cell: (min(first, key=str), min(facts.objects(cell, REST) or {cell}, key=str))
+                   for cell, first in facts.spo.get(FIRST, {}).items()}  # min: one value, whichever order they came in
     while True:  # naive rounds to the fixpoint; a rule's conclusions are added once it has read the facts
         size = facts.size
         for rule in (_equality, _schema, _properties, _classes):
@@ -127,6 +126,7 @@ class _Facts:
         self.spo: defaultdict[Term, defaultdict[Term, set[Term]]] = defaultdict(lambda: defaultdict(set))
         self.pos: defaultdict[Term, defaultdict[Term, set[Term]]] = defaultdict(lambda: defaultdict(set))
         self.size = 0
+        self.lists: dict[Term, tuple[Term, Term]] = {}  # list cell -> (rdf:first, rdf:rest), as written
 
     def add(self, s: Term, p: Term, o: Term) -> None:
         if o not in (objects := self.spo[p][s]):
@@ -144,13 +144,14 @@ class _Facts:
         return ((s, o) for s, objects in self.spo.get(p, {}).items() for o in objects)
 
     def items(self, head: Term) -> list[Term]:
-        """The members of the RDF list at ``head`` (a cycle ends it)."""
+        """The members of the RDF list at ``head`` as written (a cycle ends it). eq-rep can give a cell more than one
+        rdf:first (an owl:sameAs between classes); the written one is read, as owlrl (rdflib's Graph.items) does."""
         out: list[Term] = []
         seen: set[Term] = set()
-        while head not in seen and (first := self.objects(head, FIRST)):
+        while head not in seen and head in self.lists:
             seen.add(head)
-            out.extend(first)
-            head = next(iter(self.objects(head, REST)), head)
+            out.append(self.lists[head][0])
+            head = self.lists[head][1]
         return out
 
     def restrictions(self, kind: Term) -> list[Triple]:
@@ -158,15 +159,17 @@ class _Facts:
         return [(c, p, y) for c, y in self.pairs(kind) for p in self.objects(c, ON_PROP)]
 
 
-def _transitive(f: _Facts, p: Term) -> Iterator[Triple]:
-    """The transitive closure of ``p`` (prp-trp, scm-sco, scm-spo) at once, rather than one step per round."""
+def _transitive(f: _Facts, p: Term, reflexive: bool = True) -> Iterator[Triple]:
+    """The transitive closure of ``p`` (prp-trp, scm-sco, scm-spo) at once, rather than one step per round; a cycle
+    makes a node reach itself unless not ``reflexive`` (owlrl's scm-sco and scm-spo skip that conclusion)."""
     for start in f.spo.get(p, {}):
         todo, seen = list(f.objects(start, p)), set(f.objects(start, p))
         while todo:
             for nxt in f.objects(todo.pop(), p) - seen:
                 seen.add(nxt)
                 todo.append(nxt)
-                yield start, p, nxt
+                if reflexive or nxt != start:
+                    yield start, p, nxt
 
 
 def _equality(f: _Facts) -> Iterator[Triple]:
@@ -194,10 +197,9 @@ def _schema(f: _Facts) -> Iterator[Triple]:
     for kind in (OBJECT_PROP, DATA_PROP, PROPERTY):  # owlrl adds rdf:Property
         yield from ((p, SUB_PROP, p) for p in f.subjects(TYPE, kind))
     for eq, sub in ((EQ_CLASS, SUB_CLASS), (EQ_PROP, SUB_PROP)):
-        for a, b in f.pairs(eq):
-            yield from ((a, sub, b), (b, sub, a))
-    yield from _transitive(f, SUB_CLASS)
-    yield from _transitive(f, SUB_PROP)
+        yield from (t for a, b in f.pairs(eq) if a != b for t in ((a, sub, b), (b, sub, a)))
+    yield from _transitive(f, SUB_CLASS, reflexive=False)
+    yield from _transitive(f, SUB_PROP, reflexive=False)
     for c, head in f.pairs(INTERSECTION):  # scm-int (what scm-svf1/avf1 read of it is the subclass triple)
         yield from ((c, SUB_CLASS, part) for part in f.items(head))
     for c, head in f.pairs(UNION):  # scm-uni
@@ -303,114 +305,5 @@ def _report(f: _Facts, literals: set[ox.Literal]) -> Iterator[Inconsistency]:
             yield from (Inconsistency("negative-assertion", i1, properties=_sorted(p), other=i2)
                         for i2 in f.objects(x, TARGET) | f.objects(x, TARGET_VALUE) if i2 in f.objects(i1, p))
     for lit in literals:  # dt-not-type
-        if (check := _LEXICAL.get(lit.datatype.value)) is not None and not _valid(check, lit.value):
+        if (check := LEXICAL.get(lit.datatype.value)) is not None and not valid(check, lit.value):
             yield Inconsistency("lexical", lit)
-
-
-# --- datatypes: owlrl's tables (owlrl.XsdDatatypes, owlrl.AxiomaticTriples) and lexical rules ------------------
-
-# owlrl's datatype subsumptions as direct parents, child>parent (NMTOKEN under Name is owlrl's, kept for parity).
-_PARENT = {XSD + a: XSD + b for a, b in re.findall(r"(\w+)>(\w+)", (
-    "dateTimeStamp>dateTime integer>decimal long>integer int>long short>int byte>short nonNegativeInteger>integer "
-    "positiveInteger>nonNegativeInteger unsignedLong>nonNegativeInteger unsignedInt>unsignedLong "
-    "unsignedShort>unsignedInt unsignedByte>unsignedShort nonPositiveInteger>integer "
-    "negativeInteger>nonPositiveInteger normalizedString>string token>normalizedString language>token Name>token "
-    "NCName>Name NMTOKEN>Name"))}
-# owlrl's OWLRL_Datatypes_Disjointness: the primitive value spaces are pairwise disjoint, and disjoint from strings
-# and XML literals (xsd:string is a kind of rdf:PlainLiteral, so those two are not).
-_PRIMITIVE = [t.value for t in _iris(XSD, "anyURI base64Binary boolean dateTime decimal double float hexBinary")]
-_DISJOINT_TYPES = [*combinations(_PRIMITIVE, 2), (XSD + "string", RDF + "XMLLiteral"),
-                   *product(_PRIMITIVE, (XSD + "string", RDF + "PlainLiteral", RDF + "XMLLiteral"))]
-_PLAIN = {XSD + "string", RDF + "langString"}  # rdflib's plain literals, which owlrl leaves untyped
-
-
-def _supertypes(dt: str) -> Iterator[str]:
-    while dt in _PARENT:
-        yield (dt := _PARENT[dt])
-
-
-def _valid(check: Callable[[str], object], lexical: str) -> bool:
-    """Whether ``check`` accepts ``lexical``: it returns a true value, and raises nothing."""
-    try:
-        return bool(check(lexical))
-    except Exception:  # int(), Decimal(), strptime(), minidom ... each raise their own type: all mean "invalid"
-        return False
-
-
-_ZONE = re.compile(r".*[+-][0-9][0-9]:[0-9][0-9]")  # owlrl's: not anchored, and the last 6 characters are cut
-_FRACTION = re.compile(r"(.*)\.([0-9]*)")  # owlrl reads the digits after the last dot as microseconds
-_LANG, _NMTOKEN, _NCNAME = r"[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*", r"[\w:_.\-]+", r"[\w_.\-]+"
-
-
-def _unzone(v: str) -> str:
-    return v[:-1] if v.endswith("Z") else v[:-6] if _ZONE.match(v) else v
-
-
-def _clock(fmt: str, zone_required: bool = False) -> Callable[[str], bool]:
-    """owlrl's dateTime, dateTimeStamp, time: strptime, then a datetime (no second 60, at most 6 fraction digits)."""
-    def check(v: str) -> bool:
-        bare, micro = _unzone(v), 0
-        zoned = bare != v
-        if m := _FRACTION.match(bare):
-            bare, micro = m.group(1), int(m.group(2))
-        datetime.datetime(*time.strptime(bare, fmt)[:6], micro)
-        return zoned or not zone_required
-    return check
-
-
-def _calendar(before: str, dashes: str, after: str) -> Callable[[str], bool]:
-    """The gYear family, completed to a date as owlrl does, but with XSD's leading dashes and time zone."""
-    return lambda v: v.startswith(dashes) and bool(time.strptime(f"{before}{_unzone(v)[len(dashes):]}{after}",
-                                                                   "%Y-%m-%d"))
-
-
-def _real(low: str, high: str) -> Callable[[str], bool]:
-    # owlrl's range test for double and float, without its rejection of zero and of the special values.
-    return lambda v: v in ("INF", "+INF", "-INF", "NaN") or (d := abs(Decimal(v))) == 0 or \
-        Decimal(low) < d < Decimal(high)
-
-
-def _bounded(low: int | None, high: int | None) -> Callable[[str], bool]:
-    return lambda v: int(v) is not None and (low is None or low < int(v)) and (high is None or int(v) < high)
-
-
-_LEXICAL: dict[str, Callable[[str], object]] = {
-    **{XSD + n: _bounded(lo, hi) for n, lo, hi in (  # owlrl's bounds, exclusive
-        ("integer", None, None), ("byte", -2**7 - 1, 2**7), ("short", -2**15 - 1, 2**15), ("int", -2**31 - 1, 2**31),
-        ("long", -2**63 - 1, 2**63), ("unsignedByte", -1, 2**8), ("unsignedShort", -1, 2**16),
-        ("unsignedInt", -1, 2**32), ("unsignedLong", -1, 2**64), ("positiveInteger", 0, None),
-        ("nonNegativeInteger", -1, None), ("negativeInteger", None, 0), ("nonPositiveInteger", None, 1))},
-    XSD + "decimal": lambda v: "e" not in v.lower() and Decimal(v) is not None,
-    XSD + "double": _real("1.0E-330", "1.0E+310"),
-    XSD + "float": _real("1.0E-50", "1.0E+40"),
-    XSD + "boolean": lambda v: v.lower() in ("true", "false", "1", "0"),
-    # A relative reference may not start with "?" or ":", nor with a "%" not followed by two hex digits.
-    XSD + "anyURI": lambda v: not v or bool(urlsplit(v).scheme) or (
-        re.match("%[0-9a-fA-F]{2}", v) is not None if v[0] == "%" else v[0] not in "?:"),
-    XSD + "base64Binary": lambda v: not v or (v.replace("=", "x").replace("+", "y").replace("/", "z").isalnum()
-                                             and base64.standard_b64decode(v) is not None),
-    XSD + "hexBinary": lambda v: not v or int(v, 16) is not None,
-    XSD + "dateTime": _clock("%Y-%m-%dT%H:%M:%S"),
-    XSD + "dateTimeStamp": _clock("%Y-%m-%dT%H:%M:%S", zone_required=True),
-    XSD + "time": _clock("%H:%M:%S"),
-    XSD + "date": lambda v: bool(time.strptime(_unzone(v), "%Y-%m-%d")),
-    XSD + "gYear": _calendar("", "", "-01-01"),
-    XSD + "gYearMonth": _calendar("", "", "-01"),
-    XSD + "gMonthDay": _calendar("2008-", "--", ""),
-    XSD + "gDay": _calendar("2001-01-", "---", ""),
-    XSD + "gMonth": _calendar("2001-", "--", "-01"),
-    XSD + "normalizedString": lambda v: not v or re.fullmatch(r"[^\n\t\r]+", v) is not None,
-    XSD + "token": lambda v: not v or (re.fullmatch(r"[^\n\t\r]+", v) is not None
-                                      and len(" ".join(v.strip().split())) == len(v)),
-    XSD + "language": lambda v: re.fullmatch(_LANG, v) is not None,
-    XSD + "NMTOKEN": lambda v: re.fullmatch(_NMTOKEN, v) is not None,
-    XSD + "Name": lambda v: re.fullmatch(_NMTOKEN, v) is not None and v[0] not in ".-0123456789",
-    XSD + "NCName": lambda v: re.fullmatch(_NCNAME, v) is not None and v[0] not in ".-0123456789",
-    # "text@lang" or "text@": the language tag, if any, as xsd:language ("." does not cross a line break, as owlrl's)
-    RDF + "PlainLiteral": lambda v: (m := re.match(r"(.*)@([^@]*)", v)) is not None and (
-        not m.group(2) or re.fullmatch(_LANG, m.group(2)) is not None),
-    RDF + "XMLLiteral": lambda v: xml.dom.minidom.parseString(v) is not None,
-}
-# owlrl's OWL_RL_Datatypes: those it checks (the gYear family aside), and those whose every lexical form is valid.
-_DATATYPES = {dt for dt in _LEXICAL if not dt.startswith(XSD + "g")} | {
-    XSD + "string", RDFS + "Literal", RDF + "HTML", RDF + "langString"}

@@ -25,7 +25,7 @@ import pyoxigraph as ox
 
 from kg.check.report import Report, Rule
 from kg.check.workspace import CHECKABLE, Workspace
-from kg.errors import InputError, KgError
+from kg.errors import InputError, KgError, UsageError
 from kg.files import expand
 from kg.graph import RDF_EXTENSIONS, graph_iri
 from kg.settings import Settings
@@ -47,25 +47,36 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-def _reuse_store(ws: Workspace) -> tuple[set[str], int | None]:
-    """Open the persisted store closest to the current data as the workspace's base layer; returns the graphs
-    it serves unchanged (their files need not be parsed) and the lock that keeps it from being pruned."""
+def _reuse_store(ws: Workspace) -> int | None:
+    """Open the persisted store closest to the current data as the workspace's base layer, serving the graphs
+    of the files it holds unchanged; returns the lock that keeps it from being pruned meanwhile. Raises
+    :class:`UsageError` naming the setting when the store directory cannot be used."""
     from kg.store import cached_sources, closest_store, ensure_store, hold
 
-    sources = cached_sources(ws.settings)
-    found = closest_store(ws.settings, sources)
-    if found is None:
-        try:
-            path = ensure_store(ws.settings, sources=sources)
-        except KgError:  # some file does not parse: no store for this version; the loaders report the file
-            return set(), None
-        found = (path, {s.graph: s.sha256 for s in sources})
-    path, recorded = found
-    lock = hold(path)
-    ws.base = ox.Store.read_only(str(path))
-    current = {s.graph: s.sha256 for s in sources}
-    ws.stale |= {ox.NamedNode(g) for g, digest in recorded.items() if current.get(g) != digest}
-    return {g for g, digest in current.items() if recorded.get(g) == digest}, lock
+    lock = None
+    try:
+        sources = cached_sources(ws.settings)
+        found = closest_store(ws.settings, sources)
+        if found is None:
+            try:
+                ensure_store(ws.settings, sources=sources)
+            except KgError:  # some file does not parse: no store for this version; the loaders report the file
+                return None
+            found = closest_store(ws.settings, sources)
+            if found is None:  # this version's store was built from another root: parse everything
+                return None
+        path, recorded = found
+        lock = hold(path)
+        ws.base = ox.Store.read_only(str(path))
+    except OSError as err:
+        if lock is not None:
+            os.close(lock)
+        raise UsageError(f"{ws.settings.store_dir}: cannot use as the store directory ({err.strerror or err}; "
+                         "KG_STORE_DIR, --store-dir)", path=str(ws.settings.store_dir)) from None
+    # A dataset file (TriG, N-Quads) keeps its own graph names in the store: always parsed, never served.
+    ws.served = {ox.NamedNode(s.graph) for s in sources if recorded.get(s.graph) == s.sha256
+                 and RDF_EXTENSIONS.get(s.path.suffix.lower()) not in ("trig", "nquads")}
+    return lock
 
 
 def check(paths: Sequence[Path | str] | None = None, *, settings: Settings | None = None) -> Report:
@@ -85,11 +96,10 @@ def check(paths: Sequence[Path | str] | None = None, *, settings: Settings | Non
             raise InputError(f"{t}: kg check reads Turtle files (.ttl, .nt), not {t.suffix or 'this file'}",
                              path=str(t))
     ws = Workspace(settings=settings, full=full)
-    served: set[str] = set()
     lock = None
     try:
         if not full and settings.store_dir is not None:
-            served, lock = _reuse_store(ws)
+            lock = _reuse_store(ws)
         for i, path in enumerate(targets):
             ws.load_checked(path, i)
         chosen = {t.resolve() for t in targets}
@@ -102,7 +112,7 @@ def check(paths: Sequence[Path | str] | None = None, *, settings: Settings | Non
                     ws.ontology_graphs.add(graph)
                 if path.resolve() in chosen:
                     continue
-                if graph.value in served:
+                if graph in ws.served:
                     ws.files[graph] = path
                 else:
                     ws.load_context(path)

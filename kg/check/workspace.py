@@ -3,9 +3,10 @@ files with the positions of their terms, and the findings so far.
 
 The graph is two layers. ``store`` is in memory and holds what this run parsed: the checked files, and the
 context files that changed since the persisted store was built. ``base`` is that persisted store (opened
-read-only; see :mod:`kg.store`), whose graphs in ``stale`` are hidden because their file changed, went away or is
-being checked. Rules ask :meth:`Workspace.quads`, which answers from both, so a check with a store directory
-parses only what changed, and costs what the addition costs rather than what the graph costs.
+read-only; see :mod:`kg.store`), of which only the graphs in ``served`` are read: those of files that are
+unchanged since and not being checked (an allow-list, so the graphs of a changed, removed or dataset file can
+never leak through). Rules ask :meth:`Workspace.quads`, which answers from both, so a check with a store
+directory parses only what changed, and costs what the addition costs rather than what the graph costs.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ class Workspace:
     full: bool
     store: ox.Store = field(default_factory=ox.Store)
     base: ox.Store | None = None
-    stale: set[ox.NamedNode] = field(default_factory=set)
+    served: set[ox.NamedNode] = field(default_factory=set)
     checked: list[Located] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     files: dict[ox.NamedNode, Path] = field(default_factory=dict)
@@ -60,7 +61,7 @@ class Workspace:
         yield from self.store.quads_for_pattern(s, p, o, g)
         if self.base is not None:
             for q in self.base.quads_for_pattern(s, p, o, g):
-                if q.graph_name not in self.stale:
+                if q.graph_name in self.served:
                     yield q
 
     def has(self, s: Any = None, p: Any = None, o: Any = None) -> bool:
@@ -174,7 +175,7 @@ class Workspace:
         data = read_bytes(path)
         shown, graph = self.display(path), ox.NamedNode(graph_iri(path, self.settings))
         self.files[graph] = path
-        self.stale.add(graph)
+        self.served.discard(graph)
         try:
             text = decode(data, path)
         except InputError as err:
@@ -210,7 +211,7 @@ class Workspace:
         store's copy of it; a syntax error is still reported."""
         graph = ox.NamedNode(graph_iri(path, self.settings))
         self.files[graph] = path
-        self.stale.add(graph)
+        self.served.discard(graph)
         try:
             triples = list(ox.parse(input=read_bytes(path), format=OX_FORMATS[format_of(path)],
                                     base_iri=path.resolve().as_uri()))

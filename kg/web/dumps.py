@@ -50,7 +50,9 @@ async def _dump_file(state: ServerState, fmt: Format) -> Path:
     path = state.dump_dir / f"dump-{state.version[:16]}.{fmt.extension}"
 
     async def write() -> Path:
-        if not path.exists():  # the plain file is published after its gzip copy (see kg.workers.operations.dump)
+        # the plain file is published after its gzip copy (kg.workers.operations.dump); a copy lost since is
+        # written again
+        if not (path.exists() and path.with_name(path.name + ".gz").exists()):
             await state.graph.dump_file(path, format=fmt.name)
         return path
 

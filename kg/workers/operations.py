@@ -127,10 +127,11 @@ def dump(kg: KnowledgeGraph, task: DumpTask) -> DumpInfo:
     gz_target = target.with_name(target.name + ".gz")
     with atomic_writer(target) as out:
         dump_graph(kg, out, format=task.format)
-        out.flush()
-        with open(out.name, "rb") as src, atomic_writer(gz_target) as raw, \
-                gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as dst:
-            while block := src.read(1 << 20):
+        out.seek(0)
+        # the gzip header names the plain file (GzipFile would take the temporary file's name otherwise)
+        with atomic_writer(gz_target) as raw, gzip.GzipFile(filename=target.name, fileobj=raw, mode="wb",
+                                                            compresslevel=6, mtime=0) as dst:
+            while block := out.read(1 << 20):
                 dst.write(block)
     return DumpInfo(size=target.stat().st_size, gz_size=gz_target.stat().st_size)
 

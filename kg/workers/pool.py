@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing
+import signal
 import sys
 import threading
 import time
@@ -34,6 +35,8 @@ from kg.workers.protocol import Answer, Kind, Task, error_message, one_chunk, ra
 def _worker_main(conn: Connection, settings: Settings, paths: Sequence[str] | None, store_path: str | None,
                  snapshot: Any) -> None:
     """Entry point of a spawned worker process (persisted store): open the graph, then serve."""
+    # Ctrl-C reaches the whole process group; the server stops its workers itself (as the fork server's are).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         state = operations.open_state(settings, paths, store_path, snapshot)
     except BaseException as err:
