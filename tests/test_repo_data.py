@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 
 import rdflib
-from kg.check.inconsistency import inconsistencies
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from kg.check.engines import shacl
+from kg.check.inconsistency import inconsistencies
 from kg.files import read_text
 from kg.settings import ENTITY_NS, ONTOLOGY_IRI, ONTOLOGY_NS
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 import rdflib
-from kg.check.inconsistency import inconsistencies
 
 from kg.check.engines import shacl
+from kg.check.inconsistency import inconsistencies
 
 from .conftest import FIXTURES, ROOT, store_of
 
