@@ -86,9 +86,10 @@ class Service:
                          base_iri=base_iri, max_rows=max_rows)
         return _expect(await self._pool.run(task), Answer)
 
-    async def query_bytes(self, sparql: str, **options: Any) -> tuple[bytes, dict[str, Any]]:
-        """:meth:`query`, read whole: the body and the answer's metadata (form, format, truncated)."""
-        answer = await self.query(sparql, **options)
+    async def query_bytes(self, sparql: str, *, result_format: str, graph_format: str,
+                          max_rows: int | None = None) -> tuple[bytes, dict[str, Any]]:
+        """:meth:`query`, read whole (for pages): the body and the answer's metadata (form, format, truncated)."""
+        answer = await self.query(sparql, result_format=result_format, graph_format=graph_format, max_rows=max_rows)
         return await answer.read(), answer.meta
 
     async def describe(self, iri: str, *, graph_format: str) -> bytes | None:

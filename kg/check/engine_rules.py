@@ -27,9 +27,8 @@ import re
 from collections.abc import Iterable
 
 import pyoxigraph as ox
-from rdflib.namespace import SH
 
-from kg.check.engines import data_store, shacl_with_values, shapes_graph
+from kg.check.engines import data_store, shacl_with_values, shape_paths, shapes_graph
 from kg.check.inconsistency import Inconsistency, inconsistencies
 from kg.check.workspace import Workspace
 from kg.graph import closure
@@ -108,12 +107,7 @@ def _simple_path(ws: Workspace, node: Term, path: str) -> ox.NamedNode | None:
         pred = ox.NamedNode(path)
     except ValueError:
         return None
-    return pred if path in _shape_paths(ws) else None
-
-
-def _shape_paths(ws: Workspace) -> set[str]:
-    """The IRIs the shapes use as a one-step ``sh:path``."""
-    return {str(p) for p in shapes_graph(ws.settings.shapes_dir).objects(None, SH.path)}
+    return pred if path in shape_paths(ws.settings.shapes_dir) else None
 
 
 # --- consistency ----------------------------------------------------------------------------------------------

@@ -58,10 +58,20 @@ def _shapes(files: tuple[tuple[Path, int, int], ...]) -> rdflib.Graph:
     return graph
 
 
+@lru_cache(maxsize=4)
+def _paths(shapes: rdflib.Graph) -> frozenset[str]:
+    return frozenset(str(p) for p in shapes.objects(None, SH.path))
+
+
 def shapes_graph(folder: Path) -> rdflib.Graph:
     """The shapes of ``folder`` (its ``*.ttl``), parsed once per process while the files do not change."""
     files = sorted(folder.glob("*.ttl"))
     return _shapes(tuple((f, f.stat().st_mtime_ns, f.stat().st_size) for f in files))
+
+
+def shape_paths(folder: Path) -> frozenset[str]:
+    """Every IRI the shapes of ``folder`` use as an ``sh:path`` (computed once per parsed shapes graph)."""
+    return _paths(shapes_graph(folder))
 
 
 def data_store(quads: Iterable[ox.Quad | ox.Triple]) -> ox.Store:
