@@ -79,6 +79,20 @@ def cmd_figures(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
+    from kg.compare import COLUMNS, comparison, disagreements
+    from kg.render import records
+
+    rows = comparison(_load(args, settings))
+    _write(args, records(rows, COLUMNS, args.format))
+    if args.format == "table":  # a person reading the table wants the conclusion too; csv/json stay pure data
+        found = disagreements(rows)
+        indicators = len({r["indicator"] for r in rows})
+        print(f"kg compare: {len(rows)} claims on {indicators} indicators counted by two or more claims; "
+              f"sources disagree on {len(found)}", file=sys.stderr)
+    return 0
+
+
 def _query_text(source: str) -> str:
     """The query: stdin for ``-``, the file when ``source`` names one, else ``source`` itself."""
     if source == "-":
@@ -219,6 +233,15 @@ def build_parser() -> argparse.ArgumentParser:
                         "(built on first use; KG_STORE_DIR)")
     _common(p)
     p.set_defaults(handler=cmd_figures)
+
+    p = sub.add_parser("compare", help="sources side by side: every claim on an indicator two or more claims count",
+                       description="One row per claim on every indicator that two or more claims count: value, "
+                                   "qualifier, claimant, source, stated date, rank and the reason for it, as-of "
+                                   "date and scope. The table ends with the count of indicators whose "
+                                   "non-deprecated claims disagree (on stderr).")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    _common(p)
+    p.set_defaults(handler=cmd_compare)
 
     p = sub.add_parser("query", help="run a SPARQL query (a .rq file, query text, or - for stdin)")
     p.add_argument("query", metavar="FILE_OR_TEXT")

@@ -22,6 +22,7 @@ from kg.workers.operations import DumpInfo, Stats
 from kg.workers.pool import QueryPool
 from kg.workers.protocol import (
     Answer,
+    CompareTask,
     DescribeTask,
     DumpTask,
     EntityTask,
@@ -116,3 +117,9 @@ class Service:
         data version); returns its row count."""
         return _expect(await self._pool.run(PrepareFiguresTask(directory=str(directory)), timeout=self._long()),
                        int)
+
+    async def compare(self, *, max_rows: int) -> tuple[list[dict[str, str]], bool]:
+        """The sources side by side (:func:`kg.compare.comparison`), at most ``max_rows`` records, and whether
+        there were more; bounded by the request timeout."""
+        value = _expect(await self._pool.run(CompareTask(max_rows=max_rows)), tuple)
+        return value[0], value[1]

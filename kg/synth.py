@@ -126,7 +126,8 @@ def _figures(rng: random.Random, prefix: str, first: int, count: int, doc: str, 
             f"    kg:attributionStatus kg:AttributedInText ;\n"
             f"    kg:concernsEvent kgr:synth-event-{indicator:02d} ;\n    kg:evidence kgr:span-{name} ;\n"
             f"    kg:generatedBy kgr:act-{name} ;\n{hedge_line}    kg:indicator kgr:synth-ind-{indicator:02d} ;\n"
-            f"    kg:qualifier kg:{qualifier} ;\n    kg:value {value} .\n\n"
+            f"    kg:qualifier kg:{qualifier} ;\n    kg:rank kg:NormalRank ;\n"
+            f'    kg:rankReason "Synthetic figure." ;\n    kg:value {value} .\n\n'
             f"kgr:act-{name} a kg:Report ;\n"
             f'    rdfs:label "{who} report {name}"@en ;\n'
             f"    kg:date {_day(stated)} ;\n    kg:evidence kgr:span-{name} ;\n"
@@ -144,7 +145,8 @@ def _figures(rng: random.Random, prefix: str, first: int, count: int, doc: str, 
                 f"    kg:attributionStatus kg:AttributedInText ;\n"
                 f"    kg:concernsEvent kgr:synth-event-{indicator:02d} ;\n"
                 f'    kg:content "Children {INDICATORS[indicator]} had been separated from their families." ;\n'
-                f"    kg:evidence kgr:span-{name}-allegation ;\n    kg:generatedBy kgr:act-{name} .\n\n"
+                f"    kg:evidence kgr:span-{name}-allegation ;\n    kg:generatedBy kgr:act-{name} ;\n"
+                '    kg:rank kg:NormalRank ;\n    kg:rankReason "Synthetic allegation." .\n\n'
                 + span(f"{name}-allegation", a_start, a_end, allegation))
     return text, blocks
 

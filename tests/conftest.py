@@ -21,6 +21,20 @@ SHARED = ROOT.parent / "shared"
 SEED = ROOT / "seeds" / "000_8473d3711dabfeda.txt"
 
 
+KG = rdflib.Namespace("https://w3id.org/ua-children-kg/ontology#")
+
+
+def source_files() -> list[Path]:
+    """The repository's RDF files as `kg serve` loads them: every file of ontology/ and data/. Tests count from
+    them instead of pinning numbers, so a curator's new file never breaks them."""
+    return sorted((ROOT / "ontology").glob("*.ttl")) + sorted((ROOT / "data").glob("*.ttl"))
+
+
+def typed(graph: rdflib.Graph, cls: rdflib.URIRef) -> set[rdflib.term.Node]:
+    """The nodes of ``graph`` typed ``cls`` (directly, as written)."""
+    return set(graph.subjects(rdflib.RDF.type, cls))
+
+
 def merged_graph(paths: Iterable[Path]) -> rdflib.Graph:
     """One rdflib graph of every triple of ``paths`` (for tests that read the data with rdflib's API)."""
     graph = rdflib.Graph()

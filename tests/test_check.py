@@ -66,6 +66,7 @@ def test_valid_addition_conforms(reports):
     ("references.ttl", "references", [("kgr:state-uk", 1), ("kgr:state-uk", 2)], "did you mean kgr:state-ua?"),
     ("duplicates.ttl", "duplicates", [("kgr:fixture-claim-387-returned-2023-12 a", 1), ('"Ukraine"@en', 1)],
      "same figure as kgr:claim-387-children-returned"),
+    ("dates.ttl", "dates", [("kg:Stated", 2)], "narrower than 2023-12-01 to 2023-12-31"),
     ("consistency.ttl", "consistency", [("kgr:facility-dubrava-centre", 1)],
      "kg:Facility and kg:Agent are disjoint"),
 ])
@@ -204,7 +205,7 @@ def test_list_rules_names_every_rule_once(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in lines] == [r.id for r in RULES]
     assert {r.id for r in RULES} == {"syntax", "shacl", "vocabulary", "source-text", "references", "duplicates",
-                                     "consistency"}
+                                     "dates", "consistency"}
 
 
 @pytest.mark.parametrize(("content", "expected"), [

@@ -58,7 +58,8 @@ def test_no_undeclared_project_terms_in_data(repo_graph):
 def test_every_entity_a_researcher_meets_has_a_label(repo_graph):
     """Every typed IRI of the data (claims, actors, events, documents, indicators ...) has a human label,
     and so does every class, property and controlled value used on them."""
-    spans = set(repo_graph.subjects(RDF.type, KG.TextSpan)) | set(repo_graph.subjects(RDF.type, KG.Mention))
+    spans = {s for cls in (KG.TextSpan, KG.Mention, KG.ExternalCitation)  # evidence: shown with its quote
+             for s in repo_graph.subjects(RDF.type, cls)}
     entities = {s for s in repo_graph.subjects(RDF.type, None)
                 if isinstance(s, rdflib.URIRef) and str(s).startswith(ENTITY_NS) and s not in spans}
     terms = {t for _s, p, o in repo_graph for t in (p, o)

@@ -11,8 +11,8 @@ from kg.check.inconsistency import inconsistencies
 from .conftest import FIXTURES, ROOT, store_of
 
 VALID = (FIXTURES / "claim_valid.ttl").read_text(encoding="utf-8")
-CONTEXT_FILES = [ROOT / "ontology" / "kg.ttl", ROOT / "data" / "sources.ttl", ROOT / "data" / "actors.ttl",
-                 ROOT / "data" / "indicators.ttl"]
+# The fixture is checked within the whole graph, as `kg check` checks an addition.
+CONTEXT_FILES = [ROOT / "ontology" / "kg.ttl", *sorted((ROOT / "data").glob("*.ttl"))]
 
 
 def violations(shapes_graph: rdflib.Graph, turtle: str) -> list[str]:
@@ -43,6 +43,37 @@ def test_valid_fixture_conforms(shapes_graph):
      'kg:earliest "2023-11-01"', 'kg:earliest "2023-10-31"', "fall outside the date"),
     ("external date without its source",
      "kg:basis kg:Inferred", "kg:basis kg:External", "needs kg:basisSource"),
+    ("claim without a rank",
+     "    kg:rank kg:NormalRank ;\n", "", "A claim needs exactly one kg:rank"),
+    ("rank outside the list",
+     "kg:rank kg:NormalRank", "kg:rank kg:BestRank", "A claim needs exactly one kg:rank"),
+    ("rank without its reason",
+     '    kg:rankReason "A fixture figure." ;\n', "", "A claim needs exactly one kg:rankReason"),
+    ("evidence from another document than the claim appears in",
+     "kg:appearsIn kgr:doc-mindua-20265865", "kg:appearsIn kgr:doc-babel-97223", "its evidence"),
+    ("external citation with a copied sentence",
+     "kg:evidence kgr:test-span .",
+     'kg:evidence kgr:test-span, kgr:test-citation .\nkgr:test-citation a kg:ExternalCitation ; '
+     'kg:citedDocument kgr:doc-mindua-20265865 ; kg:accessed "2026-12-02"^^xsd:date ; '
+     'kg:phrase "So far, only 387 children have been returned, according to a sentence copied whole." .',
+     "never a copied sentence"),
+    ("external citation without the date it was read",
+     "kg:evidence kgr:test-span .",
+     'kg:evidence kgr:test-span, kgr:test-citation .\nkgr:test-citation a kg:ExternalCitation ; '
+     'kg:citedDocument kgr:doc-mindua-20265865 ; kg:phrase "387" .',
+     "needs exactly one kg:accessed"),
+    ("sub-event written from the whole",
+     "kg:evidence kgr:test-span .\n\nkgr:test-claim",
+     "kg:evidence kgr:test-span ; kg:hasSubEvent kgr:event-return-to-ukraine .\n\nkgr:test-claim",
+     "as kg:subEventOf"),
+    ("title in another language than the document",
+     "kg:evidence kgr:test-span .\n\nkgr:test-claim",
+     'kg:evidence kgr:test-span .\nkgr:doc-interfax-949018 kg:title "A headline in English"@en .\n\nkgr:test-claim',
+     "a title is the document's own, in its language"),
+    ("title that is no language-tagged string",
+     "kg:evidence kgr:test-span .\n\nkgr:test-claim",
+     'kg:evidence kgr:test-span .\nkgr:doc-interfax-949018 kg:title "Untagged" .\n\nkgr:test-claim',
+     "kg:title is the document's own title, tagged with its language"),
 ])
 def test_broken_data_fails_with_a_clear_message(shapes_graph, name, old, new, expected):
     assert old in VALID, name

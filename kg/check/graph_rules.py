@@ -220,6 +220,8 @@ def _duplicate_claim(ws: Workspace, f: object, claim: ox.NamedNode) -> None:
             continue
         other_doc = _one(ws, other, KG + "appearsIn")
         same_doc = other_doc == doc
+        if not same_doc and set(_objects(ws, claim, KG + "generatedBy")) & set(_objects(ws, other, KG + "generatedBy")):
+            continue  # one statement act relayed by two documents: the curator said so, nothing to report
         where = ws.locate(other)
         at = f" ({where[0]}:{where[1].line})" if where else ""
         message = (f"{ws.curie(claim)} records the same figure as {ws.curie(other)}{at}: same claimant, indicator, "

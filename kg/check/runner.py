@@ -10,8 +10,8 @@ seed texts and the rest of the graph, and say where each problem is written.
   (built once when there is none), and only the files that changed since are parsed.
 
 Rules (stable ids, :data:`RULES`): ``syntax``, ``shacl``, ``vocabulary``, ``source-text``, ``references``,
-``duplicates``, ``consistency``. A file that does not parse is a ``syntax`` finding; the other files are still
-checked. Raises :class:`kg.errors.InputError` for a path that does not exist or cannot be read, and
+``duplicates``, ``dates``, ``consistency``. A file that does not parse is a ``syntax`` finding; the other files
+are still checked. Raises :class:`kg.errors.InputError` for a path that does not exist or cannot be read, and
 :class:`kg.errors.RdfSyntaxError` when the shapes themselves do not parse.
 """
 
@@ -41,7 +41,10 @@ RULES: tuple[Rule, ...] = (
                         "that is missing, outside seeds/, or differs from the recorded kg:sha256 or kg:text."),
     Rule("references", "An entity IRI (kgr:) used as an object but described nowhere in ontology/ or data/."),
     Rule("duplicates", "Two claims with the same claimant, indicator, value and stated date (an error in one "
-                       "document, a warning across documents); two nodes with the same label and type (warning)."),
+                       "document, a warning across documents unless both name the same kg:generatedBy act: one "
+                       "statement relayed twice); two nodes with the same label and type (warning)."),
+    Rule("dates", "A date marked kg:Stated whose kg:earliest/kg:latest are narrower than its value (a month "
+                  "bounded to half of it): narrowing is a reading of the context, kg:Inferred or kg:External."),
     Rule("consistency", "An inconsistency of the OWL 2 RL closure, such as a node in two disjoint classes, "
                         "explained by the triples that cause it."),
 )
@@ -85,6 +88,7 @@ def check(paths: Sequence[Path | str] | None = None, *, settings: Settings | Non
     Returns a sorted :class:`Report`; raises :class:`InputError` (CLI exit 2) for a missing or unreadable path
     or a file whose extension is not Turtle.
     """
+    from kg.check.date_rules import dates
     from kg.check.engine_rules import consistency, shacl_findings
     from kg.check.graph_rules import duplicates, references, source_text, vocabulary
 
@@ -120,7 +124,7 @@ def check(paths: Sequence[Path | str] | None = None, *, settings: Settings | Non
         # the order the paths were given in.
         ws.checked.sort(key=lambda c: c.display)
         if any(c.doc.triples for c in ws.checked):
-            for rule in (vocabulary, references, duplicates, source_text, shacl_findings, consistency):
+            for rule in (vocabulary, references, duplicates, source_text, dates, shacl_findings, consistency):
                 rule(ws)
     finally:
         if lock is not None:

@@ -19,11 +19,14 @@ from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Res
 from fastapi.templating import Jinja2Templates
 
 from kg import __version__
+from kg.compare import COLUMNS as COMPARE_COLUMNS
+from kg.compare import disagreements
 from kg.errors import KgError, NotFound
 from kg.figures import COLUMNS
 from kg.formats import BY_EXTENSION, BY_NAME, Format, negotiate
 from kg.namespaces import PREFIXES
 from kg.query import query_form
+from kg.render import records as render_records
 from kg.settings import ONTOLOGY_NS
 from kg.turtle.names import shorten
 from kg.web.common import local_path, state_of
@@ -36,6 +39,9 @@ ENTITY_FORMATS: tuple[Format, ...] = tuple(BY_NAME[n] for n in ("html", "turtle"
 ONTOLOGY_FORMATS: tuple[Format, ...] = tuple(BY_NAME[n] for n in ("html", "turtle", "ntriples", "jsonld"))
 PAGE_ROWS = 1000
 PAGE_FIGURES = 100
+#: Claims the comparison view holds per data version (the repository has a few dozen; a synthetic graph can
+#: put every claim on a handful of indicators, and the view is kept in memory).
+COMPARE_ROWS = 5000
 
 
 def example_queries() -> list[tuple[str, str]]:
@@ -128,6 +134,44 @@ async def figures_data(request: Request, extension: str, offset: int = Query(0, 
         body = await asyncio.to_thread(view.json, offset, limit)
         return Response(body, media_type="application/json", headers=headers)
     raise NotFound(f"no figures as .{extension}; available: .csv, .json")
+
+
+async def _comparison(request: Request) -> tuple[list[dict[str, str]], bool]:
+    """The comparison records of this data version (at most :data:`COMPARE_ROWS`), computed once."""
+    state = state_of(request)
+    return await state.once("compare", lambda: state.graph.compare(max_rows=COMPARE_ROWS))
+
+
+@router.get("/compare", response_class=HTMLResponse, tags=["Pages"],
+            summary="The sources side by side: for each indicator two or more claims count, every claim with its "
+                    "value, claimant, source, date and rank")
+async def compare_page(request: Request) -> Response:
+    fmt = negotiate(request.headers.get("accept"), (BY_NAME["html"], BY_NAME["csv"], BY_NAME["json"]))
+    if fmt.name != "html":
+        response = await compare_data(request, fmt.extension if fmt.name == "csv" else "json")
+        response.headers["Vary"] = "Accept"
+        return response
+    rows, truncated = await _comparison(request)
+    groups: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        groups.setdefault(row["indicator"], []).append(row)
+    disagree = {d.indicator: d.values for d in disagreements(rows)}
+    return templates.TemplateResponse(request, "compare.html", _context(
+        request, groups=groups, disagree=disagree, truncated=truncated, limit=COMPARE_ROWS),
+        headers={"Vary": "Accept"})
+
+
+@router.get("/compare.{extension}", tags=["Pages"],
+            summary="The comparison as CSV (the `kg compare --format csv` columns) or JSON records")
+async def compare_data(request: Request, extension: str) -> Response:
+    if extension not in ("csv", "json"):
+        raise NotFound(f"no comparison as .{extension}; available: .csv, .json")
+    state = state_of(request)
+    rows, truncated = await _comparison(request)
+    headers = {"ETag": f'"{state.version[:16]}-compare-{extension}"', "Last-Modified": state.http_last_modified,
+               "KG-Total-Rows": str(len(rows)), "KG-Truncated": "true" if truncated else "false"}
+    media = "text/csv; charset=utf-8" if extension == "csv" else "application/json"
+    return Response(render_records(rows, COMPARE_COLUMNS, extension), media_type=media, headers=headers)
 
 
 def _split_extension(name: str, formats: tuple[Format, ...]) -> tuple[str, Format | None]:

@@ -26,6 +26,7 @@ from kg.query import query as run_query
 from kg.render import SELECT_RENDERERS, ask_text, iter_graph
 from kg.settings import Settings
 from kg.workers.protocol import (
+    CompareTask,
     DescribeTask,
     DumpTask,
     EntityTask,
@@ -120,6 +121,14 @@ def prepare_figures(kg: KnowledgeGraph, task: PrepareFiguresTask) -> int:
     return prepare(kg, Path(task.directory))
 
 
+def compare(kg: KnowledgeGraph, task: CompareTask) -> tuple[list[dict[str, str]], bool]:
+    """The comparison records (at most ``max_rows``) and whether there were more."""
+    from kg.compare import comparison
+
+    rows = comparison(kg)
+    return rows[:task.max_rows], len(rows) > task.max_rows
+
+
 def dump(kg: KnowledgeGraph, task: DumpTask) -> DumpInfo:
     """Write the dump to the task's path and a gzip copy beside it (``.gz``). Each is published atomically and
     the plain file last, so its presence means both are complete."""
@@ -160,7 +169,7 @@ def stats(kg: KnowledgeGraph, _task: StatsTask) -> Stats:
 #: Each task type's operation: the one place a task meets the function that performs it.
 OPERATIONS: dict[type[Any], Callable[[KnowledgeGraph, Any], object]] = {
     QueryTask: query, DescribeTask: describe, EntityTask: entity, DumpTask: dump, StatsTask: stats,
-    PrepareFiguresTask: prepare_figures,
+    PrepareFiguresTask: prepare_figures, CompareTask: compare,
 }
 
 

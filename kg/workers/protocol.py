@@ -96,7 +96,14 @@ class PrepareFiguresTask:
     directory: str
 
 
-Task = QueryTask | DescribeTask | EntityTask | DumpTask | StatsTask | PrepareFiguresTask
+@dataclass(frozen=True, kw_only=True)
+class CompareTask:
+    """The sources side by side (:func:`kg.compare.comparison`): records, at most ``max_rows`` of them."""
+
+    max_rows: int
+
+
+Task = QueryTask | DescribeTask | EntityTask | DumpTask | StatsTask | PrepareFiguresTask | CompareTask
 
 
 # --- answers -------------------------------------------------------------------------------------------------
