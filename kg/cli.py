@@ -144,7 +144,7 @@ def cmd_span(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from kg.web.server import serve, serve_get
 
-    settings = settings.replace(host=args.host, port=args.port, workers=args.workers)
+    settings = settings.replace(host=args.host, port=args.port, workers=args.workers, public_url=args.public_url)
     if args.get is not None:
         status, body = serve_get(settings, args.get, data=args.data or None, accept=args.accept)
         sys.stdout.buffer.write(body)
@@ -275,6 +275,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-rows", type=int, metavar="N", help="row cap (KG_MAX_ROWS)")
     p.add_argument("--workers", type=int, metavar="N", help="query worker processes (KG_WORKERS)")
     p.add_argument("--store-dir", metavar="DIR", help="persist the store in DIR (KG_STORE_DIR)")
+    p.add_argument("--public-url", metavar="URL",
+                   help="public root URL written into the service description and VoID instead of the request's "
+                        "Host (KG_PUBLIC_URL)")
     p.add_argument("--get", metavar="PATH", help="send one GET request in-process, print the body, exit 0 on 200")
     p.add_argument("--accept", help="Accept header for --get")
     _common(p)

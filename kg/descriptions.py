@@ -73,7 +73,7 @@ def void_description(settings: Settings, stats: Stats, root: str, modified: date
         ox.Triple(ds, _n(DCT + "license"), _n("https://creativecommons.org/licenses/by/4.0/")),
         ox.Triple(ds, _n(DCT + "modified"), _lit(modified.isoformat(), XSD + "date")),
         ox.Triple(ds, _n(VOID + "sparqlEndpoint"), _n(root + "/sparql")),
-        ox.Triple(ds, _n(VOID + "uriSpace"), ox.Literal(settings.base_iri + "id/")),
+        ox.Triple(ds, _n(VOID + "uriSpace"), ox.Literal(settings.entity_space)),
         ox.Triple(ds, _n(VOID + "rootResource"), _n(settings.base_iri + "ontology")),
         ox.Triple(ds, _n(VOID + "triples"), _lit(stats.triples)),
         ox.Triple(ds, _n(VOID + "entities"), _lit(stats.entities)),

@@ -3,11 +3,12 @@
 ``FORMATS`` is the single table of every serialisation the project reads or writes: its name (used by
 ``--format`` and the ``format`` query parameter), media type, file extension and kind. ``negotiate`` picks one
 for an ``Accept`` header honouring q-values (RFC 9110 §12.5.1) and raises :class:`NotAcceptable` rather than
-guessing when nothing fits.
+guessing when nothing fits; ``by_parameter`` reads the ``format`` parameters clients add to a query URL.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -36,13 +37,23 @@ FORMATS: tuple[Format, ...] = (
     Format("ntriples", "application/n-triples", "nt", ("graph",), ("text/plain",)),
     Format("nquads", "application/n-quads", "nq", ("dataset",)),
     Format("trig", "application/trig", "trig", ("dataset",)),
-    Format("jsonld", "application/ld+json", "jsonld", ("graph", "dataset")),
+    # application/x-json+ld: the older name SPARQLWrapper still sends, in Accept and in ``format``
+    Format("jsonld", "application/ld+json", "jsonld", ("graph", "dataset"), ("application/x-json+ld",)),
     Format("rdfxml", "application/rdf+xml", "rdf", ("graph",)),
     Format("html", "text/html", "html", ("page",), ("application/xhtml+xml",)),
 )
 
 BY_NAME = {f.name: f for f in FORMATS}
 BY_EXTENSION = {f.extension: f for f in FORMATS}
+BY_MEDIA_TYPE = {m: f for f in FORMATS for m in (f.media_type, *f.aliases)}
+
+#: Other names clients give in a ``format`` parameter: SPARQLWrapper's return formats (``n3``: Turtle is N3's
+#: subset, so a Turtle answer is valid N3).
+PARAMETER_NAMES = {"n3": "turtle", "json-ld": "jsonld", "rdf+xml": "rdfxml"}
+
+#: How a results format's name reads when the answer is a graph (CONSTRUCT, DESCRIBE, a description), as
+#: Virtuoso and Fuseki read it: ``xml`` is RDF/XML, ``json`` is JSON-LD.
+GRAPH_READING = {"xml": "rdfxml", "json": "jsonld"}
 
 
 def formats_for(kind: Kind) -> tuple[Format, ...]:
@@ -56,6 +67,46 @@ def by_name(name: str, kind: Kind | None = None) -> Format:
     if fmt is None or (kind is not None and kind not in fmt.kinds):
         choices = ", ".join(f.name for f in (formats_for(kind) if kind else FORMATS))
         raise UsageError(f"unknown format {name!r}; choose one of: {choices}")
+    return fmt
+
+
+def by_parameter(values: Sequence[str], candidates: tuple[Format, ...]) -> Format | None:
+    """The format that ``format`` parameter values ask for among ``candidates``; ``None`` when none is given.
+
+    A value is a format's name or extension, one of :data:`PARAMETER_NAMES`, a media type (parameters such as
+    ``charset`` ignored), or a comma-separated list of those (SPARQLWrapper sends the Accept list it uses).
+    Names read as :data:`GRAPH_READING` says when ``candidates`` hold that reading and not the plain format.
+    Values may repeat as long as they mean one format. Raises :class:`UsageError` for an unknown value or
+    values that disagree, :class:`NotAcceptable` when the one format asked for is not among ``candidates``.
+    """
+    chosen: dict[str, Format] = {}
+    for value in values:
+        for token in value.split(","):
+            token = token.split(";")[0].strip().lower()
+            if token:
+                fmt = _lookup(token, candidates)
+                chosen.setdefault(fmt.name, fmt)
+    if not chosen:
+        return None
+    if len(chosen) > 1:
+        raise UsageError(f"the format parameters disagree ({', '.join(chosen)}); ask for one format")
+    (fmt,) = chosen.values()
+    if fmt not in candidates:
+        offered = ", ".join(f.name for f in candidates)
+        raise NotAcceptable(f"format {fmt.name} does not fit this query; choose one of: {offered}")
+    return fmt
+
+
+def _lookup(token: str, candidates: tuple[Format, ...]) -> Format:
+    """The format one lower-case ``format`` token names, read for ``candidates``; :class:`UsageError` if none."""
+    name = PARAMETER_NAMES.get(token, token)
+    fmt = BY_NAME.get(name) or BY_EXTENSION.get(name) or BY_MEDIA_TYPE.get(name)
+    if fmt is None:
+        choices = ", ".join([*BY_NAME, *PARAMETER_NAMES])
+        raise UsageError(f"unknown format {token!r}; choose one of: {choices}, or a media type")
+    reading = BY_NAME.get(GRAPH_READING.get(fmt.name, ""))
+    if fmt not in candidates and reading in candidates:
+        return reading
     return fmt
 
 

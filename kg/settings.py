@@ -53,6 +53,9 @@ class Settings:
     )
     store_dir: Path | None = field(default=None, metadata={"help": "on-disk store directory; None keeps it in memory"})
     workers: int = field(default=2, metadata={"help": "query worker processes of `kg serve`"})
+    public_url: str | None = field(default=None, metadata={
+        "help": "the server's public root URL (e.g. https://kg.example.org) written into the service description "
+                "and VoID; None reflects the request's Host header, so answers carry Vary: Host"})
 
     def __post_init__(self) -> None:
         """Reject values that would make the service useless or unsafe, naming the setting."""
@@ -63,6 +66,10 @@ class Settings:
             (self.workers >= 0, "KG_WORKERS", "0 (queries in threads) or a positive number of processes"),
             (0 <= self.port <= 65535, "KG_PORT", "a TCP port (0-65535)"),
         ]
+        if self.public_url is not None:
+            scheme, _, rest = self.public_url.partition("://")
+            checks.append((scheme in ("http", "https") and bool(rest) and not set("?#") & set(rest),
+                           "KG_PUBLIC_URL", "an http(s) URL without query or fragment"))
         for ok, name, expected in checks:
             if not ok:
                 raise UsageError(f"{name} must be {expected}")
@@ -70,6 +77,11 @@ class Settings:
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes`` applied; ``None`` values are ignored so unset CLI flags keep the default."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @property
+    def entity_space(self) -> str:
+        """The IRI prefix of the dataset's own entities (VoID's ``void:uriSpace``)."""
+        return self.base_iri + "id/"
 
     @property
     def ontology_dir(self) -> Path:

@@ -24,8 +24,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kg import __version__
-from kg.errors import InternalError, KgError, PayloadTooLarge
+from kg.errors import InternalError, KgError, NotAcceptable, PayloadTooLarge
 from kg.settings import Settings
+from kg.web.methods import Methods, add_head_routes, allowed_methods
 from kg.web.state import ServerState
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -41,7 +42,9 @@ def error_response(status: int, message: str, **details: Any) -> JSONResponse:
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(KgError)
     async def kg_error(_request: Request, err: KgError) -> JSONResponse:
-        return JSONResponse(err.to_json(), status_code=err.http_status)
+        # a 406 answers what Accept asked for (or the format parameter, which is in the URL): caches must key it
+        headers = {"Vary": "Accept"} if isinstance(err, NotAcceptable) else None
+        return JSONResponse(err.to_json(), status_code=err.http_status, headers=headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, err: Exception) -> JSONResponse:
@@ -50,11 +53,13 @@ def _install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(internal.to_json(), status_code=internal.http_status)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, err: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, err: StarletteHTTPException) -> JSONResponse:
         message = err.detail if isinstance(err.detail, str) else "request failed"
         response = error_response(err.status_code, message)
         if err.headers:
             response.headers.update(err.headers)
+        if err.status_code == 405:  # the route that refused knows its own methods, not those of the path
+            response.headers["Allow"] = ", ".join(allowed_methods(request.app.router, request.scope))
         return response
 
     @app.exception_handler(RequestValidationError)
@@ -112,6 +117,7 @@ def create_app(settings: Settings | None = None, *, data: Sequence[Path | str] |
     (``kg serve`` loads before binding its port); otherwise the graph is loaded at start-up. Either way the
     application closes it at shutdown."""
     from kg.web import dumps, pages, sparql, void
+    from kg.web.openapi import describe
 
     settings = settings or Settings.from_env()
 
@@ -137,14 +143,17 @@ def create_app(settings: Settings | None = None, *, data: Sequence[Path | str] |
         openapi_url="/openapi.json",
     )
     _install_error_handlers(app)
+    app.add_middleware(Methods, router=app.router)  # inside CORS: a preflight never reaches it
     app.add_middleware(
         CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
-        allow_headers=["*"], expose_headers=["ETag", "Last-Modified", "KG-Truncated", "Content-Type"],
+        allow_headers=["*"], expose_headers=["ETag", "Last-Modified", "KG-Truncated", "Content-Type", "Link"],
     )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.include_router(sparql.router)
     app.include_router(dumps.router)
     app.include_router(void.router)
     app.include_router(pages.router)
+    add_head_routes(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.openapi = lambda: describe(app)  # type: ignore[method-assign]  # FastAPI's documented override
     return app

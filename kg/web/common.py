@@ -1,4 +1,5 @@
-"""Helpers shared by the routers: the server state, graph formats, local paths of entity IRIs."""
+"""Helpers shared by the routers: the server state, graph formats, the server's root URL and the ``Vary`` of
+answers built from it, local paths of entity IRIs."""
 
 from __future__ import annotations
 
@@ -30,8 +31,17 @@ def graph_response(triples: Iterable[ox.Triple], fmt: Format, headers: dict[str,
 
 
 def root_of(request: Request) -> str:
-    """The server's own root URL as the client reached it (no trailing slash)."""
-    return str(request.base_url).rstrip("/")
+    """The server's own root URL (no trailing slash): ``KG_PUBLIC_URL`` when set, else as the client reached
+    it, from the ``Host`` header (an answer built from it says so with :func:`vary`)."""
+    public = state_of(request).settings.public_url
+    return (public or str(request.base_url)).rstrip("/")
+
+
+def vary(request: Request, *fields: str, reflects_host: bool = False) -> dict[str, str]:
+    """The ``Vary`` header of an answer chosen by the request ``fields``; ``reflects_host``: the answer holds
+    :func:`root_of`, which reads ``Host`` unless ``KG_PUBLIC_URL`` is set (RFC 9110 §12.5.5)."""
+    host = ("Host",) if reflects_host and not state_of(request).settings.public_url else ()
+    return {"Vary": ", ".join((*fields, *host))}
 
 
 def local_path(iri: str, base: str) -> str | None:

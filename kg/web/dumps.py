@@ -89,7 +89,3 @@ async def dump_by_extension(request: Request, extension: str) -> Response:
         raise NotFound(f"no dump as .{extension}; available: " + ", ".join(f".{f.extension}" for f in DUMP_FORMATS))
     return await _serve(request, fmt)
 
-
-# HEAD answers as GET does, without the body (uvicorn drops it); kept out of the OpenAPI description.
-router.head("/dump", include_in_schema=False)(dump_negotiated)
-router.head("/dump.{extension}", include_in_schema=False)(dump_by_extension)

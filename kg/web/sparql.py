@@ -2,8 +2,9 @@
 
 GET ``?query=``, POST form-encoded, POST ``application/sparql-query``; ``default-graph-uri`` and
 ``named-graph-uri`` select graphs of the dataset (never fetched); results by ``Accept`` (q-values) or a
-``format`` parameter, 406 when nothing fits. Updates are refused with 403. GET without a query answers the
-SPARQL 1.1 Service Description.
+``format`` parameter (``output`` and ``results`` are its aliases: clients such as SPARQLWrapper send all three),
+406 when nothing fits. Updates are refused with 403. GET without a query answers the SPARQL 1.1 Service
+Description, or redirects to the query page when HTML is the client's best choice.
 """
 
 from __future__ import annotations
@@ -18,21 +19,29 @@ from starlette.types import Receive, Scope, Send
 
 from kg.descriptions import service_description
 from kg.errors import NotAcceptable, UnsupportedMediaType, UpdateRefused, UsageError
-from kg.formats import Format, by_name, formats_for, negotiate
+from kg.formats import BY_NAME, Format, by_name, by_parameter, formats_for, negotiate
 from kg.query import query_form
-from kg.web.common import GRAPH_RESULT_FORMATS, graph_response, root_of, state_of
+from kg.web.common import GRAPH_RESULT_FORMATS, graph_response, root_of, state_of, vary
 from kg.workers.protocol import Answer
 
 router = APIRouter(tags=["SPARQL"])
 
 RESULT_FORMATS = formats_for("results")
+#: What GET without a query answers: the Service Description, or (HTML) a redirect to the query page.
+DESCRIPTION_FORMATS = (*GRAPH_RESULT_FORMATS, BY_NAME["html"])
 
 _PARAMS = {
     "query": "SPARQL query text (exactly one)",
     "default-graph-uri": "a named graph to use as (part of) the default graph; repeatable",
     "named-graph-uri": "a named graph to make available to GRAPH; repeatable",
-    "format": "result format overriding Accept: json, xml, csv, tsv, turtle, ntriples, nquads, trig, jsonld, rdfxml",
+    "format": "result format overriding Accept: json, xml, csv, tsv, turtle, ntriples, nquads, trig, jsonld, "
+              "rdfxml, n3, a media type; for a graph xml is RDF/XML and json is JSON-LD; repeatable if the values "
+              "agree",
+    "output": "an alias of format",
+    "results": "an alias of format",
 }
+#: The parameters that choose the result format: ``format`` and the aliases other servers read.
+FORMAT_PARAMETERS = ("format", "output", "results")
 _OPENAPI_GET = {"parameters": [
     {"name": n, "in": "query", "required": False, "schema": {"type": "string"}, "description": d}
     for n, d in _PARAMS.items()]}
@@ -59,8 +68,9 @@ class ProtocolRequest:
     def add(self, pairs: list[tuple[str, str]]) -> None:
         for key, value in pairs:
             target = {"query": self.queries, "update": self.updates, "default-graph-uri": self.default_graph_uris,
-                      "named-graph-uri": self.named_graph_uris, "format": self.formats,
-                      "using-graph-uri": self.updates, "using-named-graph-uri": self.updates}.get(key)
+                      "named-graph-uri": self.named_graph_uris, "using-graph-uri": self.updates,
+                      "using-named-graph-uri": self.updates,
+                      **dict.fromkeys(FORMAT_PARAMETERS, self.formats)}.get(key)
             if target is not None:
                 target.append(value)
 
@@ -111,15 +121,8 @@ async def _parse(request: Request) -> ProtocolRequest:
 
 
 def _choose_format(request: Request, explicit: list[str], candidates: tuple[Format, ...]) -> Format:
-    if len(explicit) > 1:
-        raise UsageError("the format parameter may be given once")
-    if explicit:
-        fmt = by_name(explicit[0])
-        if fmt not in candidates:
-            offered = ", ".join(f.name for f in candidates)
-            raise NotAcceptable(f"format {fmt.name} does not fit this query; choose one of: {offered}")
-        return fmt
-    return negotiate(request.headers.get("accept"), candidates)
+    """The format parameters' choice, else the best by ``Accept``."""
+    return by_parameter(explicit, candidates) or negotiate(request.headers.get("accept"), candidates)
 
 
 async def _answer(request: Request) -> Response:
@@ -132,11 +135,13 @@ async def _answer(request: Request) -> Response:
     if not parsed.queries:
         if request.method == "POST":
             raise UsageError("missing query parameter")
-        accept = request.headers.get("accept", "")
-        if "text/html" in accept and not parsed.formats:
-            return RedirectResponse("/", status_code=303)
-        fmt = _choose_format(request, parsed.formats, GRAPH_RESULT_FORMATS)
-        return graph_response(service_description(state.settings, state.sources, root_of(request)), fmt)
+        # HTML comes last, so a client that takes anything gets the description; a browser, which prefers
+        # HTML, goes to the query page (Comunica asks with text/html;q=0.2 and must get the description)
+        fmt = _choose_format(request, parsed.formats, DESCRIPTION_FORMATS)
+        if fmt.name == "html":
+            return RedirectResponse("/", status_code=303, headers={"Vary": "Accept"})
+        return graph_response(service_description(state.settings, state.sources, root_of(request)), fmt,
+                              vary(request, "Accept", reflects_host=True))
     text = parsed.queries[0]
     form = query_form(text)
     if form == "UPDATE":  # refused as such, whatever the client accepts
@@ -153,9 +158,9 @@ async def _answer(request: Request) -> Response:
     answer = await state.graph.query(
         text, result_format=result_fmt.name, graph_format=graph_fmt.name,
         default_graph_uris=parsed.default_graph_uris, named_graph_uris=parsed.named_graph_uris,
-        base_iri=str(request.url_for("sparql_get")))
+        base_iri=root_of(request) + "/sparql")  # relative IRIs in a query resolve against the endpoint
     used = by_name(answer.meta["format"])
-    headers = {"Vary": "Accept"}
+    headers = vary(request, "Accept", reflects_host=True)
     if answer.meta.get("truncated"):
         headers["KG-Truncated"] = f"true; KG_MAX_ROWS={state.settings.max_rows}"
     media_type = f"{used.media_type}; charset=utf-8"

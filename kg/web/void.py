@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from kg.descriptions import void_description
 from kg.formats import negotiate
-from kg.web.common import GRAPH_RESULT_FORMATS, graph_response, root_of, state_of
+from kg.web.common import GRAPH_RESULT_FORMATS, graph_response, root_of, state_of, vary
 
 router = APIRouter(tags=["Dataset description"])
 
@@ -20,4 +20,4 @@ async def well_known_void(request: Request) -> Response:
     fmt = negotiate(request.headers.get("accept"), GRAPH_RESULT_FORMATS[:4])
     stats = await state.once("stats", state.graph.stats)
     return graph_response(void_description(state.settings, stats, root_of(request), state.last_modified.date()),
-                          fmt)
+                          fmt, vary(request, "Accept", reflects_host=True))

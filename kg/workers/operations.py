@@ -157,8 +157,9 @@ def stats(kg: KnowledgeGraph, _task: StatsTask) -> Stats:
                  "(COUNT(DISTINCT ?o) AS ?o2) WHERE { ?s ?p ?o }")[0]
     classes = one("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY ?c")
     predicates = [r[0] for r in one("SELECT DISTINCT ?p WHERE { ?s ?p ?o } ORDER BY ?p")]
+    # void:entities counts what the description's void:uriSpace holds, not the ontology's terms beside it
     n_entities = one(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p ?o . "
-                   f"FILTER(STRSTARTS(STR(?s), \"{kg.settings.base_iri}\")) }}")[0][0]
+                     f"FILTER(STRSTARTS(STR(?s), \"{kg.settings.entity_space}\")) }}")[0][0]
     return Stats(triples=int(counts[0]), distinct_subjects=int(counts[1]), properties=int(counts[2]),
                  distinct_objects=int(counts[3]), entities=int(n_entities),
                  classes=[(c, int(n)) for c, n in classes], predicates=predicates,
