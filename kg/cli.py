@@ -141,12 +141,48 @@ def cmd_span(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
+    from kg.curation.add import document_turtle, read_seed
+    from kg.curation.attribution import AgentIndex
+    from kg.graph import load
+
+    seed = read_seed(Path(args.seed), settings)
+    local, text = document_turtle(seed, url=args.url, publisher=args.publisher, published=args.published,
+                                  agents=AgentIndex.from_graph(load(settings=settings)), name=args.name,
+                                  label=args.label, language=args.language, doc_type=args.type,
+                                  embed_text=args.embed_text)
+    _write(args, text)
+    print(f"kg add: kgr:{local} for {seed.relative} (sha256 {seed.sha256[:12]}...)", file=sys.stderr)
+    return 0
+
+
+def cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
+    from kg.curation.add import read_seed
+    from kg.curation.attribution import AgentIndex
+    from kg.curation.draft import PLACEHOLDER, document_of, merge, propose
+    from kg.graph import load
+
+    seed = read_seed(Path(args.seed), settings)
+    graph = load(settings=settings)
+    local, published = document_of(graph, seed.relative)
+    draft = propose(seed.text, document=local, published=published, agents=AgentIndex.from_graph(graph))
+    text = draft.turtle
+    if args.output not in (None, "-") and Path(args.output).exists():
+        text = merge(Path(args.output), text)
+    _write(args, text)
+    todo = text.count(f"kgr:{PLACEHOLDER}")
+    print(f"kg draft: {len(draft.claims)} figure(s) in {len(draft.spans)} sentence(s) of {seed.relative}; "
+          f"{todo} placeholder use(s) (kgr:{PLACEHOLDER}...) to decide", file=sys.stderr)
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from kg.web.server import serve, serve_get
 
     settings = settings.replace(host=args.host, port=args.port, workers=args.workers, public_url=args.public_url)
     if args.get is not None:
         status, body = serve_get(settings, args.get, data=args.data or None, accept=args.accept)
+        print(f"kg serve: root {settings.root}", file=sys.stderr)  # which checkout answered, as kg check says
         sys.stdout.buffer.write(body)
         sys.stdout.flush()
         if status != 200:
@@ -162,6 +198,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     if args.list_rules:
         _write(args, "".join(f"{r.id:<12} {r.summary}\n" for r in RULES))
         return 0
+    print(f"kg check: root {settings.root}", file=sys.stderr)
     report = check(args.paths or None, settings=settings)
     _write(args, render(report, args.format, root=settings.root))
     print(f"kg check: {report.summary()}", file=sys.stderr)
@@ -267,6 +304,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--occurrence", type=int, default=1, help="which occurrence of the quote (default 1)")
     p.add_argument("-o", "--output", metavar="FILE")
     p.set_defaults(handler=cmd_span)
+
+    p = sub.add_parser("add", help="write the kg:Document block of a new seed file (file, hash, publisher, date)")
+    p.add_argument("seed", metavar="SEED_FILE", help="the report's text, saved in seeds/")
+    p.add_argument("--url", required=True)
+    p.add_argument("--publisher", required=True, help="publisher name (matched to a known agent by label or alias)")
+    p.add_argument("--published", required=True, metavar="DATE", help="2023-11-20 (day), 2023-11 (month), 2023")
+    p.add_argument("--name", help="local name of the document IRI (default doc-<publisher>-<date>)")
+    p.add_argument("--label", help="rdfs:label of the document")
+    p.add_argument("--language", default="en", help="language tag of the text (default en)")
+    p.add_argument("--type", default="NewsArticle", help="document class (default NewsArticle)")
+    p.add_argument("--embed-text", action="store_true", help="also write kg:text (only if the shapes require it)")
+    p.add_argument("--root", help="repository root holding ontology/, shapes/, data/, seeds/ (KG_ROOT)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (e.g. data/NEW.ttl) instead of stdout")
+    p.set_defaults(handler=cmd_add)
+
+    p = sub.add_parser("draft", help="propose claims for a seed text: a draft a curator reviews and completes")
+    p.add_argument("seed", metavar="SEED_FILE", help="a seed file whose document `kg add` wrote")
+    p.add_argument("--root", help="repository root holding ontology/, shapes/, data/, seeds/ (KG_ROOT)")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="write to FILE; an existing FILE (the one `kg add` wrote) keeps its blocks")
+    p.set_defaults(handler=cmd_draft)
 
     p = sub.add_parser("serve", help="serve the graph: SPARQL endpoint, query page, dumps, entity pages")
     p.add_argument("--host", help="bind address (KG_HOST, default 127.0.0.1)")

@@ -24,9 +24,16 @@ GRAPH_NS = BASE_IRI + "graph/"
 
 
 def _default_root() -> Path:
-    """The repository root: the folder holding ``ontology/`` next to the package (editable install), else cwd."""
+    """The repository root: the nearest folder from the working folder upwards that holds ``ontology/`` and
+    ``data/`` (as git finds ``.git``, so a copied checkout uses its own files); else the folder holding
+    ``ontology/`` next to the package (an editable install run outside any repository); else the working folder.
+    ``KG_ROOT`` and ``--root`` override all of this."""
+    cwd = Path.cwd().resolve()
+    for folder in (cwd, *cwd.parents):
+        if (folder / "ontology").is_dir() and (folder / "data").is_dir():
+            return folder
     here = Path(__file__).resolve().parent.parent
-    return here if (here / "ontology").is_dir() else Path.cwd()
+    return here if (here / "ontology").is_dir() else cwd
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -360,7 +360,7 @@ def test_bundled_query_is_served(client):
 
 def test_settings_and_version(client):
     names = {s["name"] for s in client.get("/-/settings.json").json()}
-    assert {"query_timeout_s", "max_rows", "host"} <= names
+    assert {"query_timeout_s", "max_rows", "host", "root"} <= names  # which checkout is served
     version = client.get("/-/version.json").json()
     assert len(version["graphs"]) == len(source_files()) and len(version["data_version"]) == 64
 

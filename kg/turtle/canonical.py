@@ -28,6 +28,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.check.report import Finding
+from kg.curation.dates import derive_bounds
 from kg.errors import InputError
 from kg.files import display, expand, read_text, write_atomic
 from kg.graph import rdf_syntax_error
@@ -222,8 +223,11 @@ def _comment_runs(comments: list[tuple[int, str]]) -> list[list[tuple[int, str]]
 
 
 def format_document(doc: Document) -> str:
-    """The canonical text of a parsed document (see the module docstring for the layout and comment rules)."""
-    writer = Writer((o.triple for o in doc.triples), doc.prefixes)
+    """The canonical text of a parsed document (see the module docstring for the layout and comment rules).
+
+    A date written once in its precision gets the kg:precision, kg:earliest and kg:latest it lacks
+    (:func:`kg.curation.dates.derive_bounds`); bounds already written are never changed."""
+    writer = Writer(derive_bounds(o.triple for o in doc.triples), doc.prefixes)
     roots = set(writer.roots())
     runs = _comment_runs(doc.comments)
     sections: list[_Section] = [_Section([], [])]

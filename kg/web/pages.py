@@ -258,7 +258,7 @@ async def bundled_query(name: str) -> PlainTextResponse:
 
 @router.get("/-/settings.json", tags=["Service"], summary="The server's settings and their meaning")
 async def settings_json(request: Request) -> list[dict[str, Any]]:
-    return [s for s in state_of(request).settings.documented() if s["name"] != "root"]
+    return state_of(request).settings.documented()  # the root included: which checkout is being served
 
 
 @router.get("/-/version.json", tags=["Service"],

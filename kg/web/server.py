@@ -50,7 +50,8 @@ async def _serve(settings: Settings, data: Sequence[Path | str] | None) -> int:
         app = create_app(settings, data=data, state=state)
         host, port = sock.getsockname()[:2]
         shown = f"[{host}]" if ":" in host else host
-        print(f"kg: serving http://{shown}:{port}/ (SPARQL endpoint /sparql; Ctrl+C stops)", file=sys.stderr)
+        print(f"kg: serving http://{shown}:{port}/ from root {settings.root} (SPARQL endpoint /sparql; Ctrl+C "
+              "stops)", file=sys.stderr)
         server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
         await server.serve(sockets=[sock])
     finally:
