@@ -147,7 +147,9 @@ def wait_ready(endpoint: str, proc: subprocess.Popen[bytes], timeout: float = 90
 def start_kg(data_dir: Path, store_dir: Path | None, workers: int) -> Server:
     """kg serving the data from a persisted store (``store_dir``) or, with None, from memory (the default)."""
     port = free_port()
-    env = {**os.environ, "KG_QUERY_TIMEOUT_S": "300", "KG_MAX_ROWS": "0", "KG_WORKERS": str(workers)}
+    # KG_REASONING=none: the peers serve the data as written, and owlrl would take hours at these sizes
+    env = {**os.environ, "KG_QUERY_TIMEOUT_S": "300", "KG_MAX_ROWS": "0", "KG_WORKERS": str(workers),
+           "KG_REASONING": "none"}
     persist = ["--store-dir", str(store_dir)] if store_dir is not None else []
     cmd = [sys.executable, "-m", "kg", "serve", "--port", str(port), *persist,
            "--data", str(ROOT / "ontology"), "--data", str(data_dir)]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from kg.errors import InputError, KgError, UsageError
 from kg.files import write_atomic
-from kg.settings import Settings
+from kg.settings import REASONING_MODES, Settings
 
 if TYPE_CHECKING:
     from kg.graph import KnowledgeGraph
@@ -44,13 +44,20 @@ def _settings(args: argparse.Namespace) -> Settings:
         query_timeout_s=getattr(args, "timeout", None),
         max_rows=getattr(args, "max_rows", None),
         store_dir=Path(args.store_dir) if getattr(args, "store_dir", None) else None,
+        reasoning=getattr(args, "reasoning", None),
     )
 
 
-def _load(args: argparse.Namespace, settings: Settings) -> KnowledgeGraph:
+def _load(args: argparse.Namespace, settings: Settings, *, reasoning: str = "none") -> KnowledgeGraph:
     from kg.graph import load
 
-    return load(args.data or None, settings=settings)
+    return load(args.data or None, settings=settings, reasoning=reasoning)
+
+
+def _reasoning(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--reasoning", choices=REASONING_MODES,
+                   help="serve the triples the ontology entails in the graph <graph/inferred>, computed once per "
+                        "data version (KG_REASONING, default owlrl); none: the graph exactly as written")
 
 
 # --- commands -----------------------------------------------------------------------------------------------
@@ -73,7 +80,7 @@ def cmd_figures(args: argparse.Namespace, settings: Settings) -> int:
     else:
         from kg.figures import figures
 
-        rows = figures(_load(args, settings))
+        rows = figures(_load(args, settings, reasoning=settings.reasoning))
         rows = rows[args.offset:] if args.limit is None else rows[args.offset:args.offset + args.limit]
     _write(args, records(rows, COLUMNS, args.format))
     return 0
@@ -115,7 +122,7 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     from kg.render import result_text
 
     text = _query_text(args.query)
-    result = query(_load(args, settings), text)
+    result = query(_load(args, settings, reasoning=settings.reasoning), text)
     _write(args, result_text(result, args.format))
     if getattr(result, "truncated", False):
         print(f"kg: result truncated at KG_MAX_ROWS={settings.max_rows} rows", file=sys.stderr)
@@ -268,6 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--store-dir", metavar="DIR",
                    help="answer from the view prepared once per data version next to the persisted store in DIR "
                         "(built on first use; KG_STORE_DIR)")
+    _reasoning(p)
     _common(p)
     p.set_defaults(handler=cmd_figures)
 
@@ -286,6 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
                                         "trig", "jsonld", "rdfxml"), default="table")
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="query time limit (KG_QUERY_TIMEOUT_S)")
     p.add_argument("--max-rows", type=int, metavar="N", help="row cap (KG_MAX_ROWS)")
+    _reasoning(p)
     _common(p)
     p.set_defaults(handler=cmd_query)
 
@@ -338,6 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "Host (KG_PUBLIC_URL)")
     p.add_argument("--get", metavar="PATH", help="send one GET request in-process, print the body, exit 0 on 200")
     p.add_argument("--accept", help="Accept header for --get")
+    _reasoning(p)
     _common(p)
     p.set_defaults(handler=cmd_serve)
 

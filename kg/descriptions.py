@@ -10,8 +10,8 @@ from datetime import date
 import pyoxigraph as ox
 
 from kg.graph import SourceFile
-from kg.namespaces import DCT, RDF, VOID, XSD
-from kg.settings import Settings
+from kg.namespaces import DCT, RDF, RDFS, VOID, XSD
+from kg.settings import INFERRED_GRAPH, Settings
 from kg.workers.operations import Stats
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -19,6 +19,15 @@ FORMATS_NS = "http://www.w3.org/ns/formats/"
 _RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
                    "Turtle", "N-Triples", "N-Quads", "TriG", "JSON-LD", "RDF_XML")
 DUMP_EXTENSIONS = ("ttl", "nt", "nq", "trig", "jsonld")
+#: What each reasoning mode computes, for the descriptions of the inferred graph.
+REASONERS = {"owlrl": "the OWL 2 RL closure (owlrl, OWLRL_Semantics)", "rdfs": "the RDFS closure (owlrl, "
+             "RDFS_Semantics)"}
+
+
+def inferred_label(mode: str) -> str:
+    """The label of the inferred graph computed in ``mode`` (not "none")."""
+    return (f"Inferred, not asserted: {REASONERS[mode]} of ontology and data, minus the asserted triples "
+            "and trivial axioms; computed by the server, never written by a curator (KG_REASONING)")
 
 
 def _n(iri: str) -> ox.NamedNode:
@@ -46,7 +55,9 @@ def service_description(settings: Settings, sources: Sequence[SourceFile], root:
         ox.Triple(dataset, _n(SD + "defaultGraph"), default),
         ox.Triple(default, _n(RDF + "type"), _n(SD + "Graph")),
         ox.Triple(service, _n(DCT + "description"), ox.Literal(
-            "Read-only. The default graph is the union of all named graphs (one per source file). "
+            "Read-only. The default graph is the union of all named graphs (one per source file"
+            + (f", and <{INFERRED_GRAPH}> with what {settings.reasoning} infers" if settings.reasoning != "none"
+               else "") + "). "
             f"Queries stop after KG_QUERY_TIMEOUT_S={settings.query_timeout_s:g} s and return at most "
             f"KG_MAX_ROWS={settings.max_rows} rows; SERVICE is refused.")),
     ]
@@ -56,6 +67,12 @@ def service_description(settings: Settings, sources: Sequence[SourceFile], root:
         t += [ox.Triple(dataset, _n(SD + "namedGraph"), named),
               ox.Triple(named, _n(SD + "name"), _n(src.graph)),
               ox.Triple(named, _n(RDF + "type"), _n(SD + "NamedGraph"))]
+    if settings.reasoning != "none":
+        named = ox.BlankNode("inferred")
+        t += [ox.Triple(dataset, _n(SD + "namedGraph"), named),
+              ox.Triple(named, _n(SD + "name"), _n(INFERRED_GRAPH)),
+              ox.Triple(named, _n(RDF + "type"), _n(SD + "NamedGraph")),
+              ox.Triple(named, _n(RDFS + "label"), ox.Literal(inferred_label(settings.reasoning), language="en"))]
     return t
 
 
@@ -92,6 +109,14 @@ def void_description(settings: Settings, stats: Stats, root: str, modified: date
         t += [ox.Triple(ds, _n(VOID + "classPartition"), part), ox.Triple(part, _n(VOID + "class"), _n(cls)),
               ox.Triple(part, _n(VOID + "entities"), _lit(count))]
     t += [ox.Triple(ds, _n(DCT + "source"), _n(doc)) for doc in stats.documents]
+    if stats.reasoning != "none":  # the inferred graph: served in the union, left out of the counts above
+        sub = _n(root + "/.well-known/void#inferred")
+        t += [ox.Triple(ds, _n(VOID + "subset"), sub), ox.Triple(sub, _n(RDF + "type"), _n(VOID + "Dataset")),
+              ox.Triple(sub, _n(SD + "name"), _n(INFERRED_GRAPH)),
+              ox.Triple(sub, _n(RDFS + "label"), ox.Literal(inferred_label(stats.reasoning), language="en")),
+              ox.Triple(sub, _n(VOID + "triples"), _lit(stats.inferred)),
+              ox.Triple(sub, _n(VOID + "sparqlEndpoint"), _n(root + "/sparql")),
+              ox.Triple(sub, _n(VOID + "dataDump"), _n(f"{root}/dump.nq?inferred=true"))]
     return t
 
 

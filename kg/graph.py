@@ -23,7 +23,7 @@ from kg.errors import InputError, RdfSyntaxError, UsageError
 from kg.files import expand, read_bytes
 from kg.formats import Format, by_name
 from kg.namespaces import PREFIXES, RDFS
-from kg.settings import GRAPH_NS, Settings
+from kg.settings import GRAPH_NS, INFERRED_GRAPH, Settings
 
 #: Our format names -> pyoxigraph's formats.
 OX_FORMATS: dict[str, ox.RdfFormat] = {
@@ -55,12 +55,14 @@ class KnowledgeGraph:
     """The loaded dataset: a pyoxigraph store plus the files it came from.
 
     ``version`` is a hash of every file's path and bytes: it changes exactly when the data changes, and keys
-    caches, ETags and persisted stores.
+    caches, ETags and persisted stores. ``reasoning`` says which inferred triples the store holds in the graph
+    ``INFERRED_GRAPH`` (:mod:`kg.reasoning`; "none": the graph is exactly as written).
     """
 
     store: ox.Store
     sources: list[SourceFile] = field(default_factory=list)
     settings: Settings = field(default_factory=Settings)
+    reasoning: str = "none"
 
     @property
     def version(self) -> str:
@@ -147,15 +149,27 @@ def snapshot(paths: Iterable[Path | str] | None, settings: Settings, directory: 
     return sources, pairs
 
 
-def load_pairs(pairs: Sequence[tuple[str, str]], sources: list[SourceFile], *, settings: Settings) -> KnowledgeGraph:
-    """Load ``(file, graph IRI)`` pairs (a :func:`snapshot`) into a new in-memory store."""
+def load_pairs(pairs: Sequence[tuple[str, str]], sources: list[SourceFile], *, settings: Settings,
+               reasoning: str = "none") -> KnowledgeGraph:
+    """Load ``(file, graph IRI)`` pairs (a :func:`snapshot`) into a new in-memory store, with the inferred
+    triples of ``reasoning`` (see :func:`load`)."""
     store = ox.Store()
     for (path, graph), source in zip(pairs, sources, strict=True):
         try:
             _load_file(store, Path(path), graph, bulk=False)
         except RdfSyntaxError as err:  # name the user's file, not the snapshot's copy of it
             raise RdfSyntaxError(err.reason, path=str(source.path), line=err.line, column=err.column) from None
-    return KnowledgeGraph(store=store, sources=list(sources), settings=settings)
+    return _infer(KnowledgeGraph(store=store, sources=list(sources), settings=settings), reasoning)
+
+
+def _infer(kg: KnowledgeGraph, reasoning: str) -> KnowledgeGraph:
+    """``kg`` with the inferred graph of ``reasoning`` added (read from the cache of its version when there)."""
+    if reasoning != "none":
+        from kg.reasoning import add_inferred  # here: rdflib and owlrl only when a closure must be computed
+
+        add_inferred(kg.store, kg.version, kg.settings, reasoning)
+        kg.reasoning = reasoning
+    return kg
 
 
 def version_of(sources: Iterable[SourceFile]) -> str:
@@ -228,9 +242,11 @@ def fill(store: ox.Store, paths: Iterable[Path], settings: Settings, *, bulk: bo
 
 
 def load(paths: Iterable[Path | str] | None = None, *, settings: Settings | None = None,
-         progress: Callable[[str], None] | None = None) -> KnowledgeGraph:
+         progress: Callable[[str], None] | None = None, reasoning: str = "none") -> KnowledgeGraph:
     """Load RDF files (default: ``ontology/`` and ``data/``) into a new in-memory store, one graph per file
-    (a dataset file's named graphs keep their names).
+    (a dataset file's named graphs keep their names). ``reasoning`` ("none", "rdfs", "owlrl") adds the triples
+    it infers in the graph ``INFERRED_GRAPH`` (:mod:`kg.reasoning`, cached per data version); the default is
+    the graph exactly as written, and the shells pass ``settings.reasoning`` (``KG_REASONING``).
 
     Raises :class:`InputError` for a missing or unreadable path and :class:`RdfSyntaxError` for a file that
     does not parse; nothing is half-loaded, the store is only returned once every file has been read.
@@ -238,31 +254,40 @@ def load(paths: Iterable[Path | str] | None = None, *, settings: Settings | None
     settings = settings or Settings()
     store = ox.Store()
     sources = fill(store, resolve_paths(paths, settings), settings, progress=progress)
-    return KnowledgeGraph(store=store, sources=sources, settings=settings)
+    return _infer(KnowledgeGraph(store=store, sources=sources, settings=settings), reasoning)
 
 
-def union_triples(kg: KnowledgeGraph) -> Iterator[ox.Triple]:
-    """Every distinct triple of the union graph (a triple stated in two files is written once)."""
+def asserted_quads(kg: KnowledgeGraph) -> Iterator[ox.Quad]:
+    """Every quad of the store except those of the inferred graph: what the files say."""
+    inferred = ox.NamedNode(INFERRED_GRAPH)
+    return (q for q in kg.store.quads_for_pattern(None, None, None, None) if q.graph_name != inferred)
+
+
+def union_triples(kg: KnowledgeGraph, *, inferred: bool = True) -> Iterator[ox.Triple]:
+    """Every distinct triple of the union graph (a triple stated in two files is written once); without the
+    inferred graph unless ``inferred``."""
     seen: set[ox.Triple] = set()
-    for quad in kg.store.quads_for_pattern(None, None, None, None):
+    for quad in kg.store.quads_for_pattern(None, None, None, None) if inferred else asserted_quads(kg):
         triple = quad.triple
         if triple not in seen:
             seen.add(triple)
             yield triple
 
 
-def dump(kg: KnowledgeGraph, out: BinaryIO | None = None, *, format: str | Format = "turtle") -> bytes | None:
-    """Serialise the graph. Dataset formats (N-Quads, TriG) keep one named graph per source file; graph formats
-    write the union. Returns the bytes when ``out`` is None."""
+def dump(kg: KnowledgeGraph, out: BinaryIO | None = None, *, format: str | Format = "turtle",
+         inferred: bool = True) -> bytes | None:
+    """Serialise the graph. Dataset formats (N-Quads, TriG) keep one named graph per source file, and the
+    inferred triples in the graph ``INFERRED_GRAPH``; graph formats write the union. ``inferred=False`` leaves
+    the inferred graph out (what the files say). Returns the bytes when ``out`` is None."""
     fmt = by_name(format) if isinstance(format, str) else format
     if fmt.name not in OX_FORMATS:
         raise UsageError(f"cannot dump as {fmt.name}; choose one of: {', '.join(OX_FORMATS)}")
     ox_format = OX_FORMATS[fmt.name]
     items: Iterable[ox.Triple | ox.Quad]
     if "dataset" in fmt.kinds and fmt.name != "jsonld":
-        items = kg.store.quads_for_pattern(None, None, None, None)
+        items = kg.store.quads_for_pattern(None, None, None, None) if inferred else asserted_quads(kg)
     else:
-        items = union_triples(kg)
+        items = union_triples(kg, inferred=inferred)
     return ox.serialize(items, out, ox_format, prefixes=PREFIXES)
 
 

@@ -103,10 +103,11 @@ class Service:
         value = await self._pool.run(EntityTask(iri=iri))
         return None if value is None else _expect(value, EntityView)
 
-    async def dump_file(self, path: Path, *, format: str) -> DumpInfo:
-        """Write the whole graph to ``path`` in ``format`` and a gzip copy beside it (``path.gz``)."""
-        return _expect(await self._pool.run(DumpTask(path=str(path), format=format), timeout=self._long()),
-                       DumpInfo)
+    async def dump_file(self, path: Path, *, format: str, inferred: bool = True) -> DumpInfo:
+        """Write the whole graph to ``path`` in ``format`` and a gzip copy beside it (``path.gz``); without the
+        inferred graph unless ``inferred``."""
+        task = DumpTask(path=str(path), format=format, inferred=inferred)
+        return _expect(await self._pool.run(task, timeout=self._long()), DumpInfo)
 
     async def stats(self) -> Stats:
         """The counts of the VoID description (a scan of the whole graph: once per data version)."""

@@ -21,6 +21,10 @@ ONTOLOGY_NS = ONTOLOGY_IRI + "#"
 ENTITY_NS = BASE_IRI + "id/"
 SHAPES_NS = BASE_IRI + "shapes#"
 GRAPH_NS = BASE_IRI + "graph/"
+#: The named graph holding the triples a reasoner inferred (never a file's graph: nothing inferred is written).
+INFERRED_GRAPH = GRAPH_NS + "inferred"
+#: ``KG_REASONING`` values: no inference, the RDFS closure, the OWL 2 RL closure (owlrl).
+REASONING_MODES = ("none", "rdfs", "owlrl")
 
 
 def _default_root() -> Path:
@@ -64,6 +68,13 @@ class Settings:
         "help": "the server's public root URL (e.g. https://kg.example.org) written into the service description "
                 "and VoID; None reflects the request's Host header, so answers carry Vary: Host"})
 
+    reasoning: str = field(default="owlrl", metadata={
+        "help": "inferred triples served in the graph <graph/inferred>: none, rdfs or owlrl (OWL 2 RL); computed "
+                "once per data version and cached, so only the first load of a version pays for it"})
+    cache_dir: Path | None = field(default=None, metadata={
+        "help": "where inferred triples are cached per data version when KG_STORE_DIR is unset; None is "
+                ".kg-cache/ under the root (gitignored)"})
+
     def __post_init__(self) -> None:
         """Reject values that would make the service useless or unsafe, naming the setting."""
         checks = [
@@ -72,6 +83,7 @@ class Settings:
             (self.max_body_bytes > 0, "KG_MAX_BODY_BYTES", "a positive number of bytes"),
             (self.workers >= 0, "KG_WORKERS", "0 (queries in threads) or a positive number of processes"),
             (0 <= self.port <= 65535, "KG_PORT", "a TCP port (0-65535)"),
+            (self.reasoning in REASONING_MODES, "KG_REASONING", "one of " + ", ".join(REASONING_MODES)),
         ]
         if self.public_url is not None:
             scheme, _, rest = self.public_url.partition("://")
@@ -137,7 +149,7 @@ def _coerce(name: str, raw: str) -> Any:
             return value
     except ValueError:
         raise UsageError(f"KG_{name.upper()}={raw!r} is not a valid value") from None
-    if name in {"root", "store_dir"}:
+    if name in {"root", "store_dir", "cache_dir"}:
         return Path(raw)
     if name == "service_allowlist":
         return tuple(s for s in raw.split(",") if s)

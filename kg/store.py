@@ -37,15 +37,21 @@ RACY_NS = 2_000_000_000
 PROGRESS_BYTES = 5_000_000  # report per-file progress when the data is at least this large
 
 
+def _mode(settings: Settings) -> str:
+    """The part of a store's name that says which inferred graph it holds: none for the graph as written."""
+    return "" if settings.reasoning == "none" else f"-{settings.reasoning}"
+
+
 def store_path(settings: Settings, version: str) -> Path:
+    """Where the store of a data version lives; one per reasoning mode, since the inferred graph is in it."""
     assert settings.store_dir is not None
-    return Path(settings.store_dir) / f"store-{version[:16]}"
+    return Path(settings.store_dir) / f"store-{version[:16]}{_mode(settings)}"
 
 
 def views_path(settings: Settings, version: str) -> Path:
     """Where the prepared views of a data version live (next to its store; pruned with it)."""
     assert settings.store_dir is not None
-    return Path(settings.store_dir) / f"views-{version[:16]}"
+    return Path(settings.store_dir) / f"views-{version[:16]}{_mode(settings)}"
 
 
 def cached_sources(settings: Settings, paths: Sequence[Path | str] | None = None) -> list[SourceFile]:
@@ -118,6 +124,13 @@ def ensure_store(settings: Settings, paths: Sequence[Path | str] | None = None, 
     try:
         fill(store, resolve_paths(paths, settings), settings, bulk=True, progress=report)
         store.flush()
+        if settings.reasoning != "none":
+            from kg.reasoning import add_inferred  # rdflib and owlrl only when a closure must be computed
+
+            if progress is not None:
+                progress(f"inferring ({settings.reasoning}; once per data version, cached)")
+            add_inferred(store, version, settings, settings.reasoning, bulk=True)
+            store.flush()
         store.optimize()
     except BaseException:
         del store
@@ -126,6 +139,7 @@ def ensure_store(settings: Settings, paths: Sequence[Path | str] | None = None, 
     del store  # close RocksDB before the directory is renamed
     (building / MANIFEST).write_text(json.dumps({
         "version": version,
+        "reasoning": settings.reasoning,
         "root": str(settings.root.resolve()),  # relative IRIs in the files resolve against their paths
         "sources": [{"path": str(s.path), "graph": s.graph, "sha256": s.sha256, "size": s.size} for s in sources],
     }, indent=1))
@@ -166,7 +180,8 @@ def _prune(keep: Path) -> None:
     """Remove the stores and prepared views of older data versions (this data can never use them again),
     except those a running server holds (:func:`hold`)."""
     for other in keep.parent.glob("store-*"):
-        if other == keep or not (other / MANIFEST).exists():
+        # the same version's store of another reasoning mode is as current as this one
+        if other.name[:22] == keep.name[:22] or not (other / MANIFEST).exists():
             continue
         fd = _unused(other)
         if fd is None:
@@ -179,6 +194,9 @@ def _prune(keep: Path) -> None:
     for views in keep.parent.glob("views-*"):  # views whose store is gone (removed by hand, say)
         if not (keep.parent / views.name.replace("views-", "store-", 1)).exists():
             shutil.rmtree(views, ignore_errors=True)
+    for inferred in keep.parent.glob("inferred-*"):  # kg.reasoning's cache of a version no store is left of
+        if not any(keep.parent.glob(f"store-{inferred.name.split('-')[1]}*")):
+            inferred.unlink(missing_ok=True)
 
 
 def closest_store(settings: Settings, sources: Sequence[SourceFile]) -> tuple[Path, dict[str, str]] | None:
@@ -214,7 +232,8 @@ def open_store(settings: Settings, path: Path) -> KnowledgeGraph:
     manifest = json.loads((path / MANIFEST).read_text())
     sources = [SourceFile(path=Path(s["path"]), graph=s["graph"], sha256=s["sha256"], size=s["size"])
                for s in manifest["sources"]]
-    return KnowledgeGraph(store=ox.Store.read_only(str(path)), sources=sources, settings=settings)
+    return KnowledgeGraph(store=ox.Store.read_only(str(path)), sources=sources, settings=settings,
+                          reasoning=manifest.get("reasoning", "none"))
 
 
 def figures_view(settings: Settings, paths: Sequence[Path | str] | None = None, *,

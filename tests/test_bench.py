@@ -34,3 +34,15 @@ def test_bench_check_runs_and_reports_every_measure(tmp_path):
     assert all(m["n"] >= 1 and m["p50_s"] > 0 and m["min_s"] > 0 for m in measures.values())
     assert out.with_suffix(".md").exists()
     assert "| claims | triples in data | cold s | warm p50 s (min-max) | without store p50 s |" in proc.stdout
+
+
+def test_bench_reasoning_runs_and_compares_the_engines(tmp_path):
+    import pytest
+
+    pytest.importorskip("reasonable", reason="the bench extra (pip install -e '.[bench]') is not installed")
+    out = tmp_path / "reasoning.json"
+    proc = subprocess.run([sys.executable, "bench/bench_reasoning.py", "--sizes", "20", "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    (row,) = json.loads(out.read_text())["rows"]
+    assert row["owlrl_kept"] > 0 and row["reasonable_kept"] > 0 and "only_owlrl" in row

@@ -170,3 +170,30 @@ def test_serve_binds_loopback_by_default():
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_accepted_connections_have_tcp_nodelay():
+    """The listening socket says TCP, so asyncio (as uvicorn runs it) sets TCP_NODELAY on every accepted
+    connection: a small answer on a kept-alive connection is sent at once, not after a delayed ACK (~40 ms)."""
+    import asyncio
+    import socket
+
+    from kg.web.server import bind
+
+    async def run() -> int:
+        sock = bind("127.0.0.1", 0)
+        seen: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            accepted = writer.get_extra_info("socket")
+            seen.set_result(accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        server = await asyncio.start_server(handle, sock=sock)
+        async with server:
+            _reader, writer = await asyncio.open_connection(*sock.getsockname()[:2])
+            value = await asyncio.wait_for(seen, 10)
+            writer.close()
+        return value
+
+    assert asyncio.run(run()) != 0

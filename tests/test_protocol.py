@@ -33,7 +33,7 @@ SAMPLES = {
     "/dump.{extension}": "/dump.ttl", "/figures.{extension}": "/figures.csv", "/compare.{extension}": "/compare.csv",
     "/id/{name:path}": "/id/claim-client-a", "/ontology.{extension}": "/ontology.ttl",
     "/ontology/{version}": f"/ontology/{__version__}", "/queries/{name}.rq": "/queries/figures.rq",
-    "/static": "/static/style.css",
+    "/static": "/static/style.css", "/sources/{document}": "/sources/claim-client-a",
 }
 
 

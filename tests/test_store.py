@@ -45,7 +45,7 @@ def test_store_is_built_once_per_data_version(copy_root, tmp_path, monkeypatch):
 
 
 def test_persisted_store_answers_like_the_memory_store(kg, tmp_path):
-    settings = Settings(root=ROOT, store_dir=tmp_path / "store")
+    settings = Settings(root=ROOT, store_dir=tmp_path / "store", reasoning="none")  # kg is as written too
     persisted = open_persisted(settings)
     assert len(persisted) == len(kg)
     assert persisted.version == kg.version

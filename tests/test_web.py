@@ -118,7 +118,7 @@ def test_service_description(client):
     sd = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
     assert (None, sd.endpoint, rdflib.URIRef("http://testserver/sparql")) in g
     assert (None, sd.feature, sd.UnionDefaultGraph) in g
-    assert len(list(g.objects(None, sd.name))) == len(source_files())
+    assert len(list(g.objects(None, sd.name))) == len(source_files()) + 1  # and the inferred graph
 
 
 def test_browser_without_query_is_sent_to_the_query_page(client):
@@ -187,7 +187,7 @@ def test_row_cap_marks_truncated():
         response = capped.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"})
         assert len(response.json()["results"]["bindings"]) == 3
         assert response.headers["kg-truncated"].startswith("true")
-        small = capped.get("/sparql", params={"query": "SELECT * WHERE { kgr:state-ua a ?t }"})
+        small = capped.get("/sparql", params={"query": "SELECT * WHERE { kgr:state-ua a ?t } LIMIT 2"})
         assert "kg-truncated" not in small.headers
 
 
@@ -342,7 +342,8 @@ def test_query_page_works_without_javascript(client, kg):
     assert ran.status_code == 200
     assert f"{len(figures(kg))} rows" in ran.text and "19546" in ran.text
     assert 'href="/id/claim-19546-children-deported-russia"' in ran.text
-    assert "<script" not in page.text
+    # the one script is the vendored editor, an enhancement of the textarea (no inline or outside scripts)
+    assert page.text.count("<script") == page.text.count('<script src="/static/sparql-editor.js" defer></script>')
 
 
 def test_query_page_shows_errors_next_to_the_query(client):

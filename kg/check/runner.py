@@ -62,7 +62,8 @@ def _reuse_store(ws: Workspace) -> int | None:
         found = closest_store(ws.settings, sources)
         if found is None:
             try:
-                ensure_store(ws.settings, sources=sources)
+                # the checker reads the files' graphs only: no inferred graph to pay for (kg.reasoning)
+                ensure_store(ws.settings.replace(reasoning="none"), sources=sources)
             except KgError:  # some file does not parse: no store for this version; the loaders report the file
                 return None
             found = closest_store(ws.settings, sources)

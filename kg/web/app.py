@@ -18,7 +18,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from kg import __version__
 from kg.errors import InternalError, KgError, NotAcceptable, PayloadTooLarge
 from kg.settings import Settings
+from kg.web.errorpages import error_answer
 from kg.web.methods import Methods, add_head_routes, allowed_methods
 from kg.web.state import ServerState
 
@@ -41,10 +42,10 @@ def error_response(status: int, message: str, **details: Any) -> JSONResponse:
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(KgError)
-    async def kg_error(_request: Request, err: KgError) -> JSONResponse:
+    async def kg_error(request: Request, err: KgError) -> Response:
         # a 406 answers what Accept asked for (or the format parameter, which is in the URL): caches must key it
         headers = {"Vary": "Accept"} if isinstance(err, NotAcceptable) else None
-        return JSONResponse(err.to_json(), status_code=err.http_status, headers=headers)
+        return error_answer(request, err.to_json(), headers)  # a page for a browser, else the JSON body
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, err: Exception) -> JSONResponse:
@@ -53,9 +54,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(internal.to_json(), status_code=internal.http_status)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, err: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, err: StarletteHTTPException) -> Response:
         message = err.detail if isinstance(err.detail, str) else "request failed"
-        response = error_response(err.status_code, message)
+        response = error_answer(request, {"error": message, "status": err.status_code})
         if err.headers:
             response.headers.update(err.headers)
         if err.status_code == 405:  # the route that refused knows its own methods, not those of the path
@@ -63,10 +64,11 @@ def _install_error_handlers(app: FastAPI) -> None:
         return response
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_request: Request, err: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, err: RequestValidationError) -> Response:
         first = err.errors()[0] if err.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()))
-        return error_response(400, f"invalid request: {where}: {first.get('msg', 'bad value')}")
+        return error_answer(request, {"error": f"invalid request: {where}: {first.get('msg', 'bad value')}",
+                                      "status": 400})
 
 
 class BodyLimit:
@@ -116,7 +118,7 @@ def create_app(settings: Settings | None = None, *, data: Sequence[Path | str] |
     ``data/``); each file becomes a named graph and queries see their union. ``state``: one already started
     (``kg serve`` loads before binding its port); otherwise the graph is loaded at start-up. Either way the
     application closes it at shutdown."""
-    from kg.web import dumps, pages, sparql, void
+    from kg.web import dumps, figurespage, indexpage, pages, querypage, sourcepage, sparql, void
     from kg.web.openapi import describe
 
     settings = settings or Settings.from_env()
@@ -152,6 +154,10 @@ def create_app(settings: Settings | None = None, *, data: Sequence[Path | str] |
     app.include_router(sparql.router)
     app.include_router(dumps.router)
     app.include_router(void.router)
+    app.include_router(querypage.router)
+    app.include_router(indexpage.router)
+    app.include_router(figurespage.router)
+    app.include_router(sourcepage.router)
     app.include_router(pages.router)
     add_head_routes(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -9,23 +9,20 @@ the package, never from a CDN. Entity IRIs minted under the base (``<base>id/<na
 from __future__ import annotations
 
 import asyncio
-import json
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from kg import __version__
+from kg import __version__, datetext
 from kg.compare import COLUMNS as COMPARE_COLUMNS
 from kg.compare import disagreements
-from kg.errors import KgError, NotFound
-from kg.figures import COLUMNS
+from kg.errors import NotFound
 from kg.formats import BY_EXTENSION, BY_NAME, Format, negotiate
 from kg.namespaces import PREFIXES
-from kg.query import query_form
 from kg.render import records as render_records
 from kg.settings import ONTOLOGY_NS
 from kg.turtle.names import shorten
@@ -37,8 +34,6 @@ templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 ENTITY_FORMATS: tuple[Format, ...] = tuple(BY_NAME[n] for n in ("html", "turtle", "jsonld", "ntriples"))
 ONTOLOGY_FORMATS: tuple[Format, ...] = tuple(BY_NAME[n] for n in ("html", "turtle", "ntriples", "jsonld"))
-PAGE_ROWS = 1000
-PAGE_FIGURES = 100
 #: Claims the comparison view holds per data version (the repository has a few dozen; a synthetic graph can
 #: put every claim on a handful of indicators, and the view is kept in memory).
 COMPARE_ROWS = 5000
@@ -57,83 +52,24 @@ def _short(iri: str) -> str:
     return f"{short[0]}:{short[1]}" if short else iri
 
 
-def _context(request: Request, **extra: Any) -> dict[str, Any]:
+def page_context(request: Request, **extra: Any) -> dict[str, Any]:
+    """What every page template may use (version, prefixed names, local links, readable dates) plus ``extra``;
+    the one home of the template context for all page routers."""
     state = state_of(request)
     base = state.settings.base_iri
 
     def href(iri: str) -> str:
         return local_path(iri, base) or iri
 
+    def source_href(document: str, claim: str = "") -> str:
+        """The page of a source document (at the claim's entry when given), else the document's IRI."""
+        if not document.startswith(base + "id/"):
+            return href(document)
+        fragment = "#" + claim.rsplit("/", 1)[-1] if claim else ""
+        return "/sources/" + document[len(base) + 3:] + fragment
+
     return {"request": request, "version": __version__, "data_version": state.version[:12], "short": _short,
-            "href": href, **extra}
-
-
-async def _run_select(state: ServerState, text: str) -> dict[str, Any]:
-    """A SELECT/ASK for a page, parsed from SPARQL JSON, with its ``truncated`` flag."""
-    body, meta = await state.graph.query_bytes(text, result_format="json", graph_format="turtle",
-                                               max_rows=PAGE_ROWS)
-    data = json.loads(body)
-    data["truncated"] = meta.get("truncated", False)
-    return data
-
-
-@router.get("/", response_class=HTMLResponse, tags=["Pages"],
-            summary="The query page: a SPARQL form; with ?query= it shows the results below the form")
-async def query_page(request: Request, query: str | None = None) -> HTMLResponse:
-    state = state_of(request)
-    examples = example_queries()
-    text = query if query is not None else examples[0][1]
-    result: dict[str, Any] | None = None
-    graph_text: str | None = None
-    error: KgError | None = None
-    try:
-        if query and query_form(query) in ("CONSTRUCT", "DESCRIBE"):
-            body, _meta = await state.graph.query_bytes(query, result_format="json", graph_format="turtle",
-                                                        max_rows=PAGE_ROWS)
-            graph_text = body.decode("utf-8")
-        elif query:
-            result = await _run_select(state, query)
-    except KgError as err:  # a person at the form should see the message next to the query, not a JSON body
-        error = err
-    return templates.TemplateResponse(request, "query.html", _context(
-        request, query=text, examples=examples, result=result, graph_text=graph_text, ran=bool(query) and not error,
-        page_rows=PAGE_ROWS, error=error), status_code=error.http_status if error else 200)
-
-
-@router.get("/figures", response_class=HTMLResponse, tags=["Pages"],
-            summary="Who attributed which figure, when: the headline table, by pages (prepared once per version)")
-async def figures_page(request: Request, offset: int = Query(0, ge=0),
-                       limit: int = Query(PAGE_FIGURES, ge=1, le=10_000)) -> Response:
-    state = state_of(request)
-    fmt = negotiate(request.headers.get("accept"), (BY_NAME["html"], BY_NAME["csv"], BY_NAME["json"]))
-    if fmt.name != "html":
-        response = await figures_data(request, fmt.extension if fmt.name == "csv" else "json", offset, limit)
-        response.headers["Vary"] = "Accept"
-        return response
-    view = await state.figures_view()
-    rows = await asyncio.to_thread(view.records, offset, limit)
-    return templates.TemplateResponse(request, "figures.html", _context(
-        request, rows=rows, columns=COLUMNS, offset=offset, limit=limit, total=view.count),
-        headers={"Vary": "Accept"})
-
-
-@router.get("/figures.{extension}", tags=["Pages"],
-            summary="The figures as CSV (the `kg figures --format csv` header) or JSON records; all rows, or a page")
-async def figures_data(request: Request, extension: str, offset: int = Query(0, ge=0),
-                       limit: int | None = Query(None, ge=0)) -> Response:
-    state = state_of(request)
-    view = await state.figures_view()
-    headers = {"ETag": f'"{state.version[:16]}-figures-{offset}-{limit}-{extension}"',
-               "Last-Modified": state.http_last_modified, "KG-Total-Rows": str(view.count)}
-    if extension == "csv":
-        if offset == 0 and limit is None:  # the whole view is one file on disk: stream it
-            return FileResponse(view.csv_path, media_type="text/csv; charset=utf-8", headers=headers)
-        body = await asyncio.to_thread(view.csv, offset, limit)
-        return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
-    if extension == "json":
-        body = await asyncio.to_thread(view.json, offset, limit)
-        return Response(body, media_type="application/json", headers=headers)
-    raise NotFound(f"no figures as .{extension}; available: .csv, .json")
+            "href": href, "source_href": source_href, "human": datetext.human, **extra}
 
 
 async def _comparison(request: Request) -> tuple[list[dict[str, str]], bool]:
@@ -156,7 +92,7 @@ async def compare_page(request: Request) -> Response:
     for row in rows:
         groups.setdefault(row["indicator"], []).append(row)
     disagree = {d.indicator: d.values for d in disagreements(rows)}
-    return templates.TemplateResponse(request, "compare.html", _context(
+    return templates.TemplateResponse(request, "compare.html", page_context(
         request, groups=groups, disagree=disagree, truncated=truncated, limit=COMPARE_ROWS),
         headers={"Vary": "Accept"})
 
@@ -193,7 +129,7 @@ async def entity(request: Request, name: str) -> Response:
         view = await state.graph.entity(iri)
         if view is None:
             raise NotFound(f"nothing is known about {iri}")
-        return templates.TemplateResponse(request, "entity.html", _context(request, view=view), headers=headers)
+        return templates.TemplateResponse(request, "entity.html", page_context(request, view=view), headers=headers)
     body = await state.graph.describe(iri, graph_format=fmt.name)
     if body is None:
         raise NotFound(f"nothing is known about {iri}")
@@ -210,7 +146,9 @@ async def _ontology_html(state: ServerState) -> str:
     def make() -> str:
         from pylode import OntPub
 
-        return OntPub(str(path)).make_html()
+        from kg.ontologydoc import fix
+
+        return fix(OntPub(str(path)).make_html(), path)  # pyLODE's title, concepts and anchors put right
 
     return await state.once("ontology-html", lambda: asyncio.to_thread(make))
 

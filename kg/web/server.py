@@ -67,7 +67,9 @@ def bind(host: str, port: int) -> socket.socket:
     try:
         family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
                                                       flags=socket.AI_PASSIVE)[0]
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        # IPPROTO_TCP, not protocol 0: asyncio sets TCP_NODELAY on accepted connections only for a socket whose
+        # proto says TCP, and without it a small answer on a kept-alive connection waits ~40 ms for a delayed ACK
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
         # listening now claims the port: with SO_REUSEADDR a second server could bind it until one listens

@@ -24,7 +24,7 @@ from kg.graph import dump as dump_graph
 from kg.query import AskResult, GraphResult, SelectResult
 from kg.query import query as run_query
 from kg.render import SELECT_RENDERERS, ask_text, iter_graph
-from kg.settings import Settings
+from kg.settings import INFERRED_GRAPH, Settings
 from kg.workers.protocol import (
     CompareTask,
     DescribeTask,
@@ -62,19 +62,22 @@ class Stats:
     predicates: list[str]
     graphs: list[str]
     documents: list[str]  # the source documents (every node with a kg:seedFile)
+    reasoning: str = "none"  # the mode whose inferred triples the graph INFERRED_GRAPH holds
+    inferred: int = 0  # how many
 
 
 def open_state(settings: Settings, paths: Sequence[str] | None, store_path: str | None = None,
                snapshot: tuple[list[SourceFile], list[tuple[str, str]]] | None = None) -> KnowledgeGraph:
     """The worker's graph: the persisted store at ``store_path`` (opened read-only), else the server's
-    snapshot of the files, else the files themselves, loaded in memory."""
+    snapshot of the files, else the files themselves, loaded in memory; either way with the inferred graph of
+    ``settings.reasoning`` (a persisted store holds it already)."""
     if store_path is not None:
         from kg.store import open_store
 
         return open_store(settings, Path(store_path))
     if snapshot is not None:
-        return load_pairs(snapshot[1], snapshot[0], settings=settings)
-    return load(paths, settings=settings)
+        return load_pairs(snapshot[1], snapshot[0], settings=settings, reasoning=settings.reasoning)
+    return load(paths, settings=settings, reasoning=settings.reasoning)
 
 
 def query(kg: KnowledgeGraph, task: QueryTask) -> Stream:
@@ -135,7 +138,7 @@ def dump(kg: KnowledgeGraph, task: DumpTask) -> DumpInfo:
     target = Path(task.path)
     gz_target = target.with_name(target.name + ".gz")
     with atomic_writer(target) as out:
-        dump_graph(kg, out, format=task.format)
+        dump_graph(kg, out, format=task.format, inferred=task.inferred)
         out.seek(0)
         # the gzip header names the plain file (GzipFile would take the temporary file's name otherwise)
         with atomic_writer(gz_target) as raw, gzip.GzipFile(filename=target.name, fileobj=raw, mode="wb",
@@ -153,18 +156,23 @@ def stats(kg: KnowledgeGraph, _task: StatsTask) -> Stats:
         assert isinstance(result, SelectResult)
         return [tuple(t.value if t is not None else None for t in row) for row in result.rows]
 
+    # the dataset is what the files say (what /dump holds); the inferred graph is described as its own subset
+    asserted = f"GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{INFERRED_GRAPH}>)"
     counts = one("SELECT (COUNT(*) AS ?t) (COUNT(DISTINCT ?s) AS ?s2) (COUNT(DISTINCT ?p) AS ?p2) "
-                 "(COUNT(DISTINCT ?o) AS ?o2) WHERE { ?s ?p ?o }")[0]
-    classes = one("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY ?c")
-    predicates = [r[0] for r in one("SELECT DISTINCT ?p WHERE { ?s ?p ?o } ORDER BY ?p")]
+                 f"(COUNT(DISTINCT ?o) AS ?o2) WHERE {{ SELECT DISTINCT ?s ?p ?o WHERE {{ {asserted} }} }}")[0]
+    classes = one(f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s a ?c }} "
+                  f"FILTER(?g != <{INFERRED_GRAPH}>) }} GROUP BY ?c ORDER BY ?c")
+    predicates = [r[0] for r in one(f"SELECT DISTINCT ?p WHERE {{ {asserted} }} ORDER BY ?p")]
     # void:entities counts what the description's void:uriSpace holds, not the ontology's terms beside it
-    n_entities = one(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p ?o . "
+    n_entities = one(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {asserted} "
                      f"FILTER(STRSTARTS(STR(?s), \"{kg.settings.entity_space}\")) }}")[0][0]
     return Stats(triples=int(counts[0]), distinct_subjects=int(counts[1]), properties=int(counts[2]),
                  distinct_objects=int(counts[3]), entities=int(n_entities),
                  classes=[(c, int(n)) for c, n in classes], predicates=predicates,
                  graphs=[s.graph for s in kg.sources],
-                 documents=[r[0] for r in one("SELECT DISTINCT ?d WHERE { ?d kg:seedFile ?f } ORDER BY ?d")])
+                 documents=[r[0] for r in one("SELECT DISTINCT ?d WHERE { ?d kg:seedFile ?f } ORDER BY ?d")],
+                 reasoning=kg.reasoning,
+                 inferred=sum(1 for _ in kg.store.quads_for_pattern(None, None, None, ox.NamedNode(INFERRED_GRAPH))))
 
 
 #: Each task type's operation: the one place a task meets the function that performs it.

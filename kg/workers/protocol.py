@@ -78,10 +78,12 @@ class EntityTask:
 
 @dataclass(frozen=True, kw_only=True)
 class DumpTask:
-    """Write the whole graph to ``path`` in ``format`` with a gzip copy beside it; the value is a DumpInfo."""
+    """Write the whole graph to ``path`` in ``format`` with a gzip copy beside it; the value is a DumpInfo.
+    ``inferred``: with the inferred graph (kg.reasoning), else only what the files say."""
 
     path: str
     format: str
+    inferred: bool = True
 
 
 @dataclass(frozen=True, kw_only=True)
