@@ -76,8 +76,14 @@ QueryResult = SelectResult | AskResult | GraphResult
 
 
 def _skeleton(text: str) -> str:
-    """The query with comments, strings and IRIs blanked, keeping IRIs of SERVICE clauses intact."""
-    return _OPAQUE.sub(lambda m: m.group(0) if m.group(0).startswith("<") else " ", text)
+    """The query with comments, strings and the inside of IRIs blanked, every character kept in its place: a
+    keyword found in it is a keyword of the query (never a word of ``<http://schema.org/Service>``), and the IRI
+    after it is read from ``text`` at the same offsets."""
+    def blank(m: re.Match[str]) -> str:
+        token = m.group(0)
+        return "<" + " " * (len(token) - 2) + ">" if token.startswith("<") else " " * len(token)
+
+    return _OPAQUE.sub(blank, text)
 
 
 def query_form(text: str) -> QueryForm | Literal["UPDATE"] | None:
@@ -99,7 +105,7 @@ def refuse_unsafe(text: str, *, service_allowlist: Sequence[str] = ()) -> None:
     if query_form(text) == "UPDATE":
         raise UpdateRefused("SPARQL Update is not allowed: this endpoint is read-only")
     for match in _SERVICE.finditer(_skeleton(text)):
-        target = match.group(1)
+        target = text[match.start(1):match.end(1)] if match.group(1) is not None else None
         # Only a full IRI on the allow-list passes: a variable or prefixed name could name any endpoint.
         if target is None or target[1:-1] not in service_allowlist:
             shown = target or "with a variable or prefixed name"

@@ -80,6 +80,18 @@ def test_service_is_refused_however_it_is_written(kg, clause):
         query(kg, f"SELECT * WHERE {{ {clause} }}")
 
 
+@pytest.mark.parametrize("text", [
+    "SELECT ?s WHERE { ?s a <http://schema.org/Service> }",
+    "SELECT ?s WHERE { ?s a <http://www.w3.org/ns/sparql-service-description#Service> }",
+    "SELECT ?s WHERE { ?s ?p <https://example.org/service/x> }",
+    "PREFIX sd: <http://www.w3.org/ns/sparql-service-description#> SELECT ?s WHERE { ?s a sd:Service }",
+])
+def test_service_in_an_iri_or_a_name_is_no_service_call(kg, text):
+    """Found by the hostile-traffic review: a legal read-only query naming an IRI with "service" in it got 403."""
+    refuse_unsafe(text)
+    assert isinstance(query(kg, text), SelectResult)
+
+
 def test_allowed_service_passes_the_check():
     refuse_unsafe("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
                   service_allowlist=["http://127.0.0.1:9/sparql"])
