@@ -37,9 +37,6 @@ def test_bench_check_runs_and_reports_every_measure(tmp_path):
 
 
 def test_bench_reasoning_runs_and_compares_the_engines(tmp_path):
-    import pytest
-
-    pytest.importorskip("reasonable", reason="the bench extra (pip install -e '.[bench]') is not installed")
     out = tmp_path / "reasoning.json"
     proc = subprocess.run([sys.executable, "bench/bench_reasoning.py", "--sizes", "20", "--out", str(out)],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
