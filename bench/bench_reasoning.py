@@ -1,6 +1,6 @@
 """Benchmark: what the OWL 2 RL closure costs, with owlrl (the reference the server uses) beside reasonable.
 
-Run (from the repository root, after the README's install and ``pip install -e '.[bench]'``):
+Run (from the repository root, after the README's test install, which brings ``reasonable``):
 
     .venv/bin/python bench/bench_reasoning.py                          # repo, 10000, 100000 claims
     .venv/bin/python bench/bench_reasoning.py --sizes 1000 --owlrl-max-claims 1000
