@@ -1,4 +1,5 @@
-"""Benchmark: what the OWL 2 RL closure costs, with owlrl (the reference the server uses) beside reasonable.
+"""Benchmark: what the OWL 2 RL closure costs, with kg's native engine (the default) beside owlrl (the reference)
+and reasonable (Rust, from PyPI).
 
 Run (from the repository root, after the README's test install, which brings ``reasonable``):
 
@@ -6,19 +7,22 @@ Run (from the repository root, after the README's test install, which brings ``r
     .venv/bin/python bench/bench_reasoning.py --sizes 1000 --owlrl-max-claims 1000
 
 Why: ``KG_REASONING=owlrl`` computes the closure once per data version (kg.reasoning caches it); this bench
-says what that once costs as the graph grows, and whether a faster engine would add the same triples. For the
+says what that once costs as the graph grows, and whether the engines keep the same triples. For the
 repository's ontology + data and for synthetic graphs of N claims (``kg.synth.generate``, built once under
 ``bench/.cache/reasoning-N/`` and reused), beside the repository's ontology, it measures in one process:
 
+* ``native``: ``kg.reasoning.closure(..., "owlrl", "native")`` (kg.closure's rules over pyoxigraph terms, the
+  filter included), at every size;
 * ``owlrl``: ``owlrl.DeductiveClosure(OWLRL_Semantics).expand`` on an rdflib copy of the graph (skipped above
-  ``--owlrl-max-claims``: at 10k claims it takes about a minute, and grows worse than linearly);
-* ``reasonable`` (Rust, OWL 2 RL): ``PyReasoner.from_graph`` + ``reason()`` on the same rdflib graph.
+  ``--owlrl-max-claims``: at 10k claims it did not finish in 10 minutes);
+* ``reasonable`` (Rust, OWL 2 RL): ``PyReasoner.from_graph`` + ``reason()`` on the same rdflib graph (skipped
+  above ``--reasonable-max-claims``, with the conversion to rdflib both need).
 
 For each: seconds, the triples it adds (closure minus asserted, raw), and the triples kg.reasoning would keep
 (``kg.reasoning.useful``: no literal subjects, no blank nodes, no owl:sameAs x x, no owl:Thing typing ...);
-then how the two kept sets differ (sizes of both set differences). The conversion to rdflib (which the server
-pays too) is timed apart. Results: ``bench/results/reasoning.json`` (``--out``) and the ``.md`` beside it,
-written after every graph so an interrupted run keeps what it measured. Machines are shared and noisy.
+then how each kept set differs from native's (sizes of both set differences). Results:
+``bench/results/reasoning.json`` (``--out``) and the ``.md`` beside it, written after every graph so an
+interrupted run keeps what it measured. Machines are shared and noisy.
 """
 
 from __future__ import annotations
@@ -37,13 +41,13 @@ import pyoxigraph as ox
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kg.reasoning import to_ox, to_rdflib, useful  # noqa: E402
+from kg.reasoning import closure, to_ox, to_rdflib, useful  # noqa: E402
 from kg.synth import generate  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
 MARKER = ".complete"
-HEADER = ("| graph | asserted | to rdflib s | owlrl s | owlrl adds (kept) | reasonable s | reasonable adds (kept) "
-          "| kept only by owlrl | kept only by reasonable |")
+HEADER = ("| graph | asserted | native s | native keeps | to rdflib s | owlrl s | owlrl adds (kept) | reasonable s "
+          "| reasonable adds (kept) | kept only by owlrl / only by native | kept only by reasonable / only by native |")
 
 
 def ttl_files(folder: Path) -> list[Path]:
@@ -77,20 +81,26 @@ def kept(added: set[Any], asserted: set[ox.Triple]) -> set[ox.Triple]:
     return out
 
 
-def measure(size: str, owlrl_max: int) -> dict[str, Any]:
+def measure(size: str, owlrl_max: int, reasonable_max: int) -> dict[str, Any]:
     import owlrl
     import rdflib
     import reasonable
 
     triples = {q.triple for path in graph_files(size) for q in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)}
+    row: dict[str, Any] = {"graph": size, "asserted": len(triples)}
+    claims = 0 if size == "repo" else int(size)
     started = time.perf_counter()
-    graph = rdflib.Graph()
-    for t in triples:
-        graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
-    row: dict[str, Any] = {"graph": size, "asserted": len(graph), "to_rdflib_s": time.perf_counter() - started}
-    asserted = set(graph)
-    results: dict[str, set[ox.Triple]] = {}
-    if size == "repo" or int(size) <= owlrl_max:
+    results: dict[str, set[ox.Triple]] = {"native": set(closure(triples, "owlrl", "native"))}
+    row["native_s"], row["native_kept"] = time.perf_counter() - started, len(results["native"])
+    graph = None
+    if claims <= max(owlrl_max, reasonable_max):
+        started = time.perf_counter()
+        graph = rdflib.Graph()
+        for t in triples:
+            graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+        row["to_rdflib_s"] = time.perf_counter() - started
+    asserted = set(graph) if graph is not None else set()
+    if graph is not None and claims <= owlrl_max:
         copy = rdflib.Graph()
         copy += graph
         started = time.perf_counter()
@@ -103,20 +113,22 @@ def measure(size: str, owlrl_max: int) -> dict[str, Any]:
     else:
         row["owlrl_s"] = None
         row["owlrl_skipped"] = f"above --owlrl-max-claims={owlrl_max}"
-    started = time.perf_counter()
-    reasoner = reasonable.PyReasoner()
-    reasoner.from_graph(graph)
-    closure = set(reasoner.reason())
-    row["reasonable_s"] = time.perf_counter() - started
-    added = closure - asserted
-    results["reasonable"] = kept(added, triples)
-    row["reasonable_added"], row["reasonable_kept"] = len(added), len(results["reasonable"])
-    if "owlrl" in results:
-        only_owlrl = results["owlrl"] - results["reasonable"]
-        only_reasonable = results["reasonable"] - results["owlrl"]
-        row["only_owlrl"], row["only_reasonable"] = len(only_owlrl), len(only_reasonable)
-        row["only_owlrl_examples"] = sorted(map(str, only_owlrl))[:5]
-        row["only_reasonable_examples"] = sorted(map(str, only_reasonable))[:5]
+    if graph is not None and claims <= reasonable_max:
+        started = time.perf_counter()
+        reasoner = reasonable.PyReasoner()
+        reasoner.from_graph(graph)
+        found = set(reasoner.reason())
+        row["reasonable_s"] = time.perf_counter() - started
+        added = found - asserted
+        results["reasonable"] = kept(added, triples)
+        row["reasonable_added"], row["reasonable_kept"] = len(added), len(results["reasonable"])
+    else:
+        row["reasonable_s"] = None
+    for other in ("owlrl", "reasonable"):
+        if other in results:
+            only_native, only_other = results["native"] - results[other], results[other] - results["native"]
+            row[f"only_native_vs_{other}"], row[f"only_{other}"] = len(only_native), len(only_other)
+            row[f"only_{other}_examples"] = sorted(map(str, only_other))[:5]
     return row
 
 
@@ -124,21 +136,29 @@ def _s(value: float | None) -> str:
     return "skipped" if value is None else f"{value:.2f}"
 
 
+def _n(row: dict[str, Any], key: str) -> str:
+    return f"{row[key]:,}" if key in row else "-"
+
+
 def table(rows: list[dict[str, Any]]) -> str:
     lines = [HEADER, "| " + " | ".join(["---"] * (HEADER.count("|") - 1)) + " |"]
     for r in rows:
         owl = f"{r['owlrl_added']:,} ({r['owlrl_kept']:,})" if r.get("owlrl_s") is not None else "-"
-        lines.append(f"| {r['graph']} | {r['asserted']:,} | {_s(r['to_rdflib_s'])} | {_s(r['owlrl_s'])} | {owl} | "
-                     f"{_s(r['reasonable_s'])} | {r['reasonable_added']:,} ({r['reasonable_kept']:,}) | "
-                     f"{r.get('only_owlrl', '-')} | {r.get('only_reasonable', '-')} |")
+        rea = f"{r['reasonable_added']:,} ({r['reasonable_kept']:,})" if r.get("reasonable_s") is not None else "-"
+        lines.append(f"| {r['graph']} | {r['asserted']:,} | {_s(r['native_s'])} | {r['native_kept']:,} | "
+                     f"{_s(r.get('to_rdflib_s'))} | {_s(r['owlrl_s'])} | {owl} | {_s(r['reasonable_s'])} | {rea} | "
+                     f"{_n(r, 'only_owlrl')} / {_n(r, 'only_native_vs_owlrl')} | "
+                     f"{_n(r, 'only_reasonable')} / {_n(r, 'only_native_vs_reasonable')} |")
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="repo,10000,100000", help="comma-separated: repo and claim counts")
-    parser.add_argument("--owlrl-max-claims", type=int, default=10_000,
-                        help="skip owlrl above this many claims (about 500 s at 100k, estimated)")
+    parser.add_argument("--owlrl-max-claims", type=int, default=1_000,
+                        help="skip owlrl above this many claims (at 10k it did not finish in 10 minutes)")
+    parser.add_argument("--reasonable-max-claims", type=int, default=10_000,
+                        help="skip reasonable (and the conversion to rdflib it needs) above this many claims")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "reasoning.json")
     args = parser.parse_args(argv)
     import owlrl
@@ -150,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
             "reasonable": getattr(reasonable, "__version__", "?")}
     for size in args.sizes.split(","):
         print(f"measuring {size} ...", file=sys.stderr, flush=True)
-        rows.append(measure(size, args.owlrl_max_claims))
+        rows.append(measure(size, args.owlrl_max_claims, args.reasonable_max_claims))
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps({"meta": meta, "rows": rows}, indent=1) + "\n")
         args.out.with_suffix(".md").write_text(table(rows))

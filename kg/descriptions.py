@@ -20,14 +20,14 @@ _RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_
                    "Turtle", "N-Triples", "N-Quads", "TriG", "JSON-LD", "RDF_XML")
 DUMP_EXTENSIONS = ("ttl", "nt", "nq", "trig", "jsonld")
 #: What each reasoning mode computes, for the descriptions of the inferred graph.
-REASONERS = {"owlrl": "the OWL 2 RL closure (owlrl, OWLRL_Semantics)", "rdfs": "the RDFS closure (owlrl, "
-             "RDFS_Semantics)"}
+REASONERS = {"owlrl": "the OWL 2 RL closure", "rdfs": "the RDFS closure"}
 
 
-def inferred_label(mode: str) -> str:
-    """The label of the inferred graph computed in ``mode`` (not "none")."""
+def inferred_label(mode: str, engine: str) -> str:
+    """The label of the inferred graph computed in ``mode`` (not "none") by ``engine``."""
     return (f"Inferred, not asserted: {REASONERS[mode]} of ontology and data, minus the asserted triples "
-            "and trivial axioms; computed by the server, never written by a curator (KG_REASONING)")
+            f"and trivial axioms (KG_REASONING={mode}, computed by KG_REASONER={engine}); computed by the "
+            "server, never written by a curator")
 
 
 def _n(iri: str) -> ox.NamedNode:
@@ -72,7 +72,8 @@ def service_description(settings: Settings, sources: Sequence[SourceFile], root:
         t += [ox.Triple(dataset, _n(SD + "namedGraph"), named),
               ox.Triple(named, _n(SD + "name"), _n(INFERRED_GRAPH)),
               ox.Triple(named, _n(RDF + "type"), _n(SD + "NamedGraph")),
-              ox.Triple(named, _n(RDFS + "label"), ox.Literal(inferred_label(settings.reasoning), language="en"))]
+              ox.Triple(named, _n(RDFS + "label"), ox.Literal(inferred_label(settings.reasoning, settings.reasoner),
+                                                                language="en"))]
     return t
 
 
@@ -113,7 +114,8 @@ def void_description(settings: Settings, stats: Stats, root: str, modified: date
         sub = _n(root + "/.well-known/void#inferred")
         t += [ox.Triple(ds, _n(VOID + "subset"), sub), ox.Triple(sub, _n(RDF + "type"), _n(VOID + "Dataset")),
               ox.Triple(sub, _n(SD + "name"), _n(INFERRED_GRAPH)),
-              ox.Triple(sub, _n(RDFS + "label"), ox.Literal(inferred_label(stats.reasoning), language="en")),
+              ox.Triple(sub, _n(RDFS + "label"), ox.Literal(inferred_label(stats.reasoning, settings.reasoner),
+                                                              language="en")),
               ox.Triple(sub, _n(VOID + "triples"), _lit(stats.inferred)),
               ox.Triple(sub, _n(VOID + "sparqlEndpoint"), _n(root + "/sparql")),
               ox.Triple(sub, _n(VOID + "dataDump"), _n(f"{root}/dump.nq?inferred=true"))]

@@ -76,6 +76,12 @@ def kg(settings: Settings) -> KnowledgeGraph:
 
 
 @pytest.fixture(scope="session")
+def inferred(settings: Settings) -> KnowledgeGraph:
+    """The repository graph with the OWL 2 RL closure in its inferred graph: what the server serves by default."""
+    return load(settings=settings, reasoning="owlrl")
+
+
+@pytest.fixture(scope="session")
 def repo_graph(settings: Settings) -> rdflib.Graph:
     """Ontology and data merged in one rdflib graph (for tests that read them with rdflib, and owlrl)."""
     return merged_graph(default_paths(settings))

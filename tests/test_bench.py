@@ -38,8 +38,10 @@ def test_bench_check_runs_and_reports_every_measure(tmp_path):
 
 def test_bench_reasoning_runs_and_compares_the_engines(tmp_path):
     out = tmp_path / "reasoning.json"
-    proc = subprocess.run([sys.executable, "bench/bench_reasoning.py", "--sizes", "20", "--out", str(out)],
+    proc = subprocess.run([sys.executable, "bench/bench_reasoning.py", "--sizes", "20", "--out", str(out),
+                           "--owlrl-max-claims", "20"],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     (row,) = json.loads(out.read_text())["rows"]
     assert row["owlrl_kept"] > 0 and row["reasonable_kept"] > 0 and "only_owlrl" in row
+    assert row["only_owlrl"] == row["only_native_vs_owlrl"] == 0 and row["native_kept"] == row["owlrl_kept"]

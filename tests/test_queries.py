@@ -15,8 +15,8 @@ def test_figures_is_the_first_example():
 
 
 @pytest.mark.parametrize(("name", "text"), EXAMPLES, ids=[n for n, _ in EXAMPLES])
-def test_example_answers(kg, name, text):
-    result = query(kg, text)
+def test_example_answers(inferred, name, text):
+    result = query(inferred, text)  # over the graph as served by default: with the inferred triples
     assert isinstance(result, SelectResult)
     assert len(result.rows) > 0, name
     assert not result.truncated

@@ -3,6 +3,8 @@ graph kept apart (dumps, VoID, service description); owlrl's quirks filtered; th
 
 from __future__ import annotations
 
+import os
+
 import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
@@ -19,18 +21,17 @@ from tests.conftest import FIXTURES, ROOT, source_files
 KG = "https://w3id.org/ua-children-kg/ontology#"
 KGR = "https://w3id.org/ua-children-kg/id/"
 PROV = "http://www.w3.org/ns/prov#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
-@pytest.fixture(scope="module")
-def inferred() -> KnowledgeGraph:
-    """The repository graph with the OWL 2 RL closure (cached in .kg-cache/ after the first run)."""
-    return load(settings=Settings(root=ROOT), reasoning="owlrl")
-
-
-def rows(kg: KnowledgeGraph, sparql: str) -> set[tuple[str, ...]]:
+def rows(kg: KnowledgeGraph, sparql: str) -> set[tuple[str | None, ...]]:
     result = query(kg, sparql, max_rows=0)
     assert isinstance(result, SelectResult)
-    return {tuple(t.value for t in row) for row in result.rows}
+    return _values(result)
+
+
+def _values(result: SelectResult) -> set[tuple[str | None, ...]]:
+    return {tuple(None if t is None else t.value for t in row) for row in result.rows}
 
 
 def firsts(found: set[tuple[str, ...]]) -> set[str]:
@@ -190,6 +191,13 @@ def test_a_server_without_reasoning_serves_the_graph_as_written(kg):
         assert INFERRED_GRAPH not in _nquads_graphs(body)
         assert len(list(ox.parse(input=body, format=ox.RdfFormat.N_QUADS))) == len(kg)
         assert f"<{INFERRED_GRAPH}>" not in client.get("/sparql", headers={"Accept": "application/n-triples"}).text
+        assert client.get("/-/version.json").json()["inferred"] is None
+
+
+def test_version_json_names_the_inferred_graph_and_its_engine():
+    with TestClient(create_app(Settings(root=ROOT, workers=0))) as client:
+        assert client.get("/-/version.json").json()["inferred"] == {
+            "name": INFERRED_GRAPH, "reasoning": "owlrl", "reasoner": "native"}
 
 
 def test_cli_reasoning_flag(capsys):
@@ -209,3 +217,117 @@ def test_kg_reasoning_environment_variable():
     assert Settings.from_env({}).reasoning == "owlrl"
     with pytest.raises(UsageError, match="KG_REASONING"):
         Settings.from_env({"KG_REASONING": "pellet"})
+
+
+def _asserted(paths) -> set[ox.Triple]:
+    return {q.triple for q in load(paths, settings=Settings(root=ROOT), reasoning="none").store
+            .quads_for_pattern(None, None, None, None)}
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory) -> set[ox.Triple]:
+    """Ontology + 40 synthetic claims (kg.synth): chains, inverses and transitive parts at another scale."""
+    from kg.synth import generate
+
+    out = tmp_path_factory.mktemp("synth")
+    generate(40, out)
+    return _asserted([ROOT / "ontology", out / "data"])
+
+
+@pytest.mark.parametrize("graph", ["repository", "synthetic"])
+def test_the_native_engine_keeps_exactly_what_owlrl_keeps(graph, synthetic):
+    asserted = _asserted(None) if graph == "repository" else synthetic
+    native = reasoning.closure(asserted, "owlrl", "native")
+    reference = reasoning.closure(asserted, "owlrl", "owlrl")
+    assert native == reference
+    predicates = {t.predicate.value for t in native}
+    # the axioms of every kind the ontology uses contributed: class and property hierarchy, inverse, chain
+    assert {RDF_TYPE, PROV + "wasAttributedTo", KG + "madeClaim", KG + "reportedBy"} <= predicates
+
+
+def test_the_native_rdfs_closure_is_owlrls_less_its_literal_copies():
+    asserted = _asserted(None)
+    native = set(reasoning.closure(asserted, "rdfs", "native"))
+    reference = set(reasoning.closure(asserted, "rdfs", "owlrl"))
+    assert native and native <= reference
+    # owlrl's RDFS semantics restates asserted literals with another language tag or datatype; nothing else
+    written = {(t.subject, t.predicate, t.object.value) for t in asserted if isinstance(t.object, ox.Literal)}
+    extra = reference - native
+    assert all(isinstance(t.object, ox.Literal) and (t.subject, t.predicate, t.object.value) in written
+               for t in extra)
+
+
+def test_the_cache_keeps_the_last_versions_only(tmp_path):
+    for i in range(reasoning.KEEP_VERSIONS + 3):
+        for mode in ("owlrl", "rdfs"):
+            path = tmp_path / f"inferred-{i:016x}-{mode}-native-v{reasoning.CACHE_VERSION}.nt"
+            path.write_bytes(b"")
+            os.utime(path, (1_000_000 + i, 1_000_000 + i))
+    (tmp_path / "unrelated.nt").write_bytes(b"")
+    assert reasoning.prune(tmp_path) == 3 * 2
+    left = {p.name.split("-")[1] for p in tmp_path.glob("inferred-*.nt")}
+    assert left == {f"{i:016x}" for i in range(3, reasoning.KEEP_VERSIONS + 3)}
+    assert (tmp_path / "unrelated.nt").exists()
+
+
+def test_computing_a_closure_prunes_old_versions(tmp_path):
+    stale = tmp_path / f"inferred-{'0' * 16}-owlrl-native-v{reasoning.CACHE_VERSION}.nt"
+    stale.write_bytes(b"")
+    os.utime(stale, (1_000_000, 1_000_000))
+    for i in range(reasoning.KEEP_VERSIONS):
+        fresh = tmp_path / f"inferred-{i + 1:016x}-owlrl-native-v{reasoning.CACHE_VERSION}.nt"
+        fresh.write_bytes(b"")
+    load([ROOT / "ontology", FIXTURES / "claim_valid.ttl"], settings=Settings(root=ROOT, cache_dir=tmp_path),
+         reasoning="owlrl")
+    assert not stale.exists()
+    assert len(list(tmp_path.glob("inferred-*.nt"))) == reasoning.KEEP_VERSIONS
+
+
+def test_unknown_engine_is_a_usage_error():
+    from kg.errors import UsageError
+
+    with pytest.raises(UsageError, match="KG_REASONER"):
+        Settings(reasoner="hermit")
+    with pytest.raises(UsageError, match="KG_REASONER"):
+        reasoning.closure([], "owlrl", "hermit")
+
+
+# Example queries that inference made simpler, with the pattern each replaced: over the graph as written, the
+# spelled-out form answers what the simpler one answers with inference.
+SIMPLIFIED = {
+    "documents": [("?document a kg:Document .", "?document a/rdfs:subClassOf* kg:Document .")],
+    "unattributed": [("?claim a kg:Claim ;", "?claim a/rdfs:subClassOf* kg:Claim ;")],
+    "findings": [("?claim a kg:QualitativeClaim, ?class .",
+                  "?claim a ?class . ?class rdfs:subClassOf* kg:QualitativeClaim ."),
+                 ("?narrower rdfs:subClassOf ?class }",
+                  "?narrower rdfs:subClassOf+ ?class . FILTER (?narrower != ?class) }")],
+    "actors-by-type": [("?actor a kg:Agent, ?class ;", "?actor a ?class . ?class rdfs:subClassOf* kg:Agent . ?actor"),
+                       ("?narrower rdfs:subClassOf ?class }",
+                        "?narrower rdfs:subClassOf+ ?class . FILTER (?narrower != ?class) }")],
+}
+
+
+@pytest.mark.parametrize("name", list(SIMPLIFIED))
+def test_simplified_examples_answer_what_they_answered_spelled_out(name, inferred, kg):
+    from kg.web.pages import example_queries
+
+    text = dict(example_queries())[name]
+    spelled_out = text
+    for simple, long in SIMPLIFIED[name]:
+        assert simple in text
+        spelled_out = spelled_out.replace(simple, long)
+    expected = query(kg, spelled_out)
+    assert isinstance(expected, SelectResult) and expected.rows
+    assert rows(inferred, text) == _values(expected)
+    assert rows(kg, text) == set()
+
+
+def test_the_icc_example_finds_every_role_the_ontology_defines(inferred, kg):
+    from kg.web.pages import example_queries
+
+    result = query(inferred, dict(example_queries())["icc"])
+    assert isinstance(result, SelectResult)
+    roles = {role for r in result.rows for role in r[result.variables.index("roles")].value.split(", ")}
+    # "addressee" is a sub-property of kg:participant that a hand-written list of roles had missed
+    assert roles == {"speaker", "issuer", "addressee"}
+    assert not query(kg, dict(example_queries())["icc"]).rows

@@ -24,7 +24,7 @@ from kg.errors import NotFound
 from kg.formats import BY_EXTENSION, BY_NAME, Format, negotiate
 from kg.namespaces import PREFIXES
 from kg.render import records as render_records
-from kg.settings import ONTOLOGY_NS
+from kg.settings import INFERRED_GRAPH, ONTOLOGY_NS, Settings
 from kg.turtle.names import shorten
 from kg.web.common import local_path, state_of
 from kg.web.state import ServerState
@@ -199,6 +199,13 @@ async def settings_json(request: Request) -> list[dict[str, Any]]:
     return state_of(request).settings.documented()  # the root included: which checkout is being served
 
 
+def _inferred_graph(settings: Settings) -> dict[str, str] | None:
+    """The inferred graph's name, mode and engine; None when the server infers nothing (KG_REASONING=none)."""
+    if settings.reasoning == "none":
+        return None
+    return {"name": INFERRED_GRAPH, "reasoning": settings.reasoning, "reasoner": settings.reasoner}
+
+
 @router.get("/-/version.json", tags=["Service"],
             summary="Software and data versions, graphs with their hashes, query workers and their replacements")
 async def version_json(request: Request) -> dict[str, Any]:
@@ -206,5 +213,6 @@ async def version_json(request: Request) -> dict[str, Any]:
     service = state.service
     return {"version": __version__, "data_version": state.version,
             "graphs": [{"name": s.graph, "sha256": s.sha256, "bytes": s.size} for s in state.sources],
+            "inferred": _inferred_graph(state.settings),
             "workers": service.workers if service else 0,
             "worker_restarts": service.restarts if service else 0}
