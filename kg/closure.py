@@ -14,8 +14,10 @@ cls-maxc1/2, cls-maxqc1-4. eq-ref (every term the same as itself) is not materia
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from itertools import product
 
 import pyoxigraph as ox
@@ -213,25 +215,40 @@ def _rdfs(f: Facts) -> Iterator[Triple]:
 PROFILES = {"owlrl": (_equality, _schema, _properties, _classes), "rdfs": (_rdfs,)}
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector: the facts are millions of sets and dicts that hold no cycles, and
+    each collection would walk them all (a third of the time at 10k claims, measured); restored afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def saturate(facts: Facts, profile: str = "owlrl") -> Facts:
     """``facts`` grown to the fixpoint of the rules of ``profile`` (a key of :data:`PROFILES`) in naive rounds (a
     rule's conclusions are added once it has read the facts of its round); returns ``facts``."""
-    while True:
-        size = facts.size
-        for rule in PROFILES[profile]:
-            for t in list(rule(facts)):
-                facts.add(*t)
-        if facts.size == size:
-            return facts
+    with paused_gc():
+        while True:
+            size = facts.size
+            for rule in PROFILES[profile]:
+                for t in list(rule(facts)):
+                    facts.add(*t)
+            if facts.size == size:
+                return facts
 
 
 def read(triples: Iterable[ox.Triple | ox.Quad]) -> Facts:
     """The facts of ``triples`` (quads are read as their triple: the closure is over the union of the graphs),
     their lists indexed; RDF-star triples are left out (not OWL)."""
     facts = Facts()
-    for t in triples:
-        if not isinstance(t.subject, ox.Triple) and not isinstance(t.object, ox.Triple):
-            facts.add(t.subject, t.predicate, t.object)
+    with paused_gc():
+        for t in triples:
+            if not isinstance(t.subject, ox.Triple) and not isinstance(t.object, ox.Triple):
+                facts.add(t.subject, t.predicate, t.object)
     index_lists(facts)
     return facts
 

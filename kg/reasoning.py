@@ -130,20 +130,21 @@ def closure(triples: Iterable[ox.Triple], mode: str, engine: str = "native") -> 
 
 def _native(asserted: set[ox.Triple], mode: str) -> set[ox.Triple]:
     """What :mod:`kg.closure` adds to ``asserted`` under ``mode``, filtered by :func:`useful`."""
-    from kg.closure import read, saturate
+    from kg.closure import paused_gc, read, saturate
 
     facts = saturate(read(asserted), mode)
     found = set()
-    for p, by_subject in facts.spo.items():
-        if not isinstance(p, ox.NamedNode):
-            continue
-        for s, objects in by_subject.items():
-            if isinstance(s, ox.Literal):  # generalised triples (prp-rng on a literal): not RDF
+    with paused_gc():
+        for p, by_subject in facts.spo.items():
+            if not isinstance(p, ox.NamedNode):
                 continue
-            for o in objects:
-                triple = ox.Triple(s, p, o)
-                if triple not in asserted and useful(triple):
-                    found.add(triple)
+            for s, objects in by_subject.items():
+                if isinstance(s, ox.Literal):  # generalised triples (prp-rng on a literal): not RDF
+                    continue
+                for o in objects:
+                    triple = ox.Triple(s, p, o)
+                    if triple not in asserted and useful(triple):
+                        found.add(triple)
     return found
 
 
