@@ -45,3 +45,29 @@ def test_bench_reasoning_runs_and_compares_the_engines(tmp_path):
     (row,) = json.loads(out.read_text())["rows"]
     assert row["owlrl_kept"] > 0 and row["reasonable_kept"] > 0 and "only_owlrl" in row
     assert row["only_owlrl"] == row["only_native_vs_owlrl"] == 0 and row["native_kept"] == row["owlrl_kept"]
+
+
+def test_bench_engines_runs_and_reports_every_measure(tmp_path):
+    """pyoxigraph alone (the peers would need a network install): every example query timed and answered on
+    each graph, every W3C test of one folder given a status, and the markdown written."""
+    out = tmp_path / "engines.json"
+    proc = subprocess.run([sys.executable, "bench/bench_engines.py", "--engines", "pyoxigraph", "--sizes", "30",
+                           "--repeat", "1", "--w3c-folders", "aggregates", "--out", str(out)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    results = json.loads(out.read_text())
+    names = {p.stem for p in (ROOT / "kg" / "queries").glob("*.rq")}
+    assert sorted(results["sizes"]) == ["30", "repository"]
+    for graph in results["sizes"].values():
+        engine = graph["engines"]["pyoxigraph"]
+        assert engine["load_s"] > 0 and engine["peak_rss_mib"] > 0 and graph["triples"] > 0
+        assert set(engine["queries"]) == names
+        assert all(q["status"] == "pass" and q["p50_ms"] > 0 and q["n"] == 1 and q["rows"] >= 0
+                   for q in engine["queries"].values())
+    w3c = results["w3c"]["engines"]["pyoxigraph"]
+    assert len(w3c["tests"]) == results["w3c"]["tests"] > 20
+    assert all(t.startswith("aggregates/") for t in w3c["tests"])
+    counts = w3c["counts"]["all"]
+    assert sum(counts[s] for s in ("pass", "fail", "error", "crash", "timeout")) == results["w3c"]["tests"]
+    assert counts["pass"] > 0
+    assert "| engine | approved: pass |" in out.with_suffix(".md").read_text()

@@ -167,7 +167,7 @@ def _media_type(response: httpx.Response) -> str:
     return response.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-def _expected(test: QueryTest) -> tuple[str, Result | list[ox.Triple]]:
+def expected_result(test: QueryTest) -> tuple[str, Result | list[ox.Triple]]:
     """The expected answer of an evaluation test, and which kind of answer it is (results, csv, tsv, graph)."""
     assert test.result is not None, f"{test.iri} has no mf:result"
     path = path_of(test.result)
@@ -241,7 +241,7 @@ def _post_query(client: httpx.Client, test: QueryTest, query: str, accept: str) 
 def run_evaluation(client: httpx.Client, test: QueryTest) -> Outcome:
     """Send an evaluation test's query with its dataset and compare the answer with the expected result."""
     query = with_base(path_of(test.query).read_text(encoding="utf-8"), test.query)
-    kind, expected = _expected(test)
+    kind, expected = expected_result(test)
     response = _post_query(client, test, query, ACCEPT[kind])
     if response.status_code != 200:
         return Outcome(False, f"HTTP {response.status_code}: {response.text[:2000]}")
@@ -265,11 +265,11 @@ def returns_solutions(test: QueryTest) -> bool:
     """True for an evaluation test whose expected answer is a table of solutions (a SELECT query)."""
     if test.is_syntax or test.result is None:
         return False
-    kind, expected = _expected(test)
+    kind, expected = expected_result(test)
     return kind != "graph" and not isinstance(expected, bool)
 
 
-def _as_csv(solutions: Solutions) -> Solutions:
+def as_csv(solutions: Solutions) -> Solutions:
     """What SPARQL 1.1 CSV keeps of each term: IRIs and literals as plain strings, blank nodes as ``_:label``, and
     nothing of an empty literal (an empty cell, which reads back as unbound)."""
     rows = [{v: t if t[0] == "bnode" else ("string", t[1]) for v, t in row.items() if t[1] != ""}
@@ -298,7 +298,7 @@ def formats_disagree(client: httpx.Client, test: QueryTest, media: str) -> str |
     other = {RESULTS_XML: lambda: parse_srx(body.content), TSV: lambda: parse_tsv(body.text),
              CSV: lambda: parse_csv(body.text)}[media]()
     if isinstance(reference, Solutions) and media == CSV:
-        reference = _as_csv(reference)
+        reference = as_csv(reference)
     # Two runs may order unordered solutions differently; ORDER BY is checked against the expected results.
     return compare_results(reference, other)
 
