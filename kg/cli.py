@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kg.errors import InputError, KgError, UsageError
-from kg.files import write_atomic
+from kg.errors import KgError, UsageError
+from kg.files import read_text, write_atomic
 from kg.settings import REASONING_MODES, Settings
 
 if TYPE_CHECKING:
@@ -100,28 +100,19 @@ def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _query_text(source: str) -> str:
+def _query_text(source: str, settings: Settings) -> str:
     """The query: stdin for ``-``, the file when ``source`` names one, else ``source`` itself."""
     if source == "-":
         return sys.stdin.read()
-    looks_like_file = source.endswith(".rq") or ("\n" not in source and len(source) < 4096 and Path(source).is_file())
-    if not looks_like_file:
-        return source
-    try:
-        return Path(source).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{source}: no such query file", path=source) from None
-    except UnicodeDecodeError as err:
-        raise InputError(f"{source}: not UTF-8 text (byte {err.start})", path=source) from None
-    except OSError as err:
-        raise InputError(f"{source}: cannot read ({err.strerror})", path=source) from None
+    looks_like_file = source.endswith(".rq") or ("\n" not in source and len(source) < 4096 and Path(source).exists())
+    return read_text(Path(source), limit=settings.max_file_bytes) if looks_like_file else source
 
 
 def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     from kg.query import query
     from kg.render import result_text
 
-    text = _query_text(args.query)
+    text = _query_text(args.query, settings)
     result = query(_load(args, settings, reasoning=settings.reasoning), text)
     _write(args, result_text(result, args.format))
     if getattr(result, "truncated", False):
@@ -140,10 +131,9 @@ def cmd_dump(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_span(args: argparse.Namespace, settings: Settings) -> int:
-    from kg.files import read_text
     from kg.spans import locate, span_turtle
 
-    span = locate(read_text(Path(args.seed)), args.quote, occurrence=args.occurrence)
+    span = locate(read_text(Path(args.seed), limit=settings.max_file_bytes), args.quote, occurrence=args.occurrence)
     _write(args, span_turtle(span, name=args.name, document=args.document, mention_of=args.mention_of))
     return 0
 
@@ -221,7 +211,7 @@ def cmd_fmt(args: argparse.Namespace, settings: Settings) -> int:
     verb = "would reformat" if args.check else "reformatted"
     sys.stdout.write("".join(f"{verb} {name}\n" for name in result.changed))
     print(f"kg fmt: {len(result.changed)} file(s) {verb}, {len(result.unchanged)} already canonical, "
-          f"{len(result.findings)} not parsed", file=sys.stderr)
+          f"{len(result.findings)} left untouched", file=sys.stderr)
     return 1 if result.findings or (args.check and result.changed) else 0
 
 

@@ -50,6 +50,10 @@ class InputError(KgError):
     http_status = 400
 
 
+class FileChanged(InputError):
+    """A file changed while a command was rewriting it, so it was left as the other writer left it."""
+
+
 class RdfSyntaxError(InputError):
     """An RDF file does not parse; carries the file, line and column of the first error."""
 

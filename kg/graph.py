@@ -19,11 +19,12 @@ from typing import Any, BinaryIO
 
 import pyoxigraph as ox
 
-from kg.errors import InputError, RdfSyntaxError, UsageError
+from kg.errors import RdfSyntaxError, UsageError
 from kg.files import expand, read_bytes
 from kg.formats import Format, by_name
 from kg.namespaces import PREFIXES, RDFS
 from kg.settings import GRAPH_NS, INFERRED_GRAPH, Settings
+from kg.turtle.lexer import engine_limit_error
 
 #: Our format names -> pyoxigraph's formats.
 OX_FORMATS: dict[str, ox.RdfFormat] = {
@@ -112,6 +113,8 @@ def parse_file(path: Path, data: bytes | None = None) -> list[ox.Triple | ox.Qua
         return list(ox.parse(input=data, format=OX_FORMATS[format_of(path)], base_iri=path.resolve().as_uri()))
     except (SyntaxError, ValueError, UnicodeDecodeError) as err:
         raise rdf_syntax_error(err, path) from None
+    except MemoryError as err:  # a token longer than the engine's buffer
+        raise engine_limit_error(err, path, data) from None
 
 
 def rdf_syntax_error(err: SyntaxError | ValueError | UnicodeDecodeError, path: Path | str) -> RdfSyntaxError:
@@ -140,7 +143,7 @@ def snapshot(paths: Iterable[Path | str] | None, settings: Settings, directory: 
     directory.mkdir(parents=True, exist_ok=True)
     sources, pairs = [], []
     for number, path in enumerate(resolve_paths(paths, settings)):
-        data = read_bytes(path)
+        data = read_bytes(path, limit=settings.max_file_bytes)
         copy = directory / f"{number:05d}{path.suffix}"
         copy.write_bytes(data)
         graph = graph_iri(path, settings)
@@ -156,7 +159,8 @@ def load_pairs(pairs: Sequence[tuple[str, str]], sources: list[SourceFile], *, s
     store = ox.Store()
     for (path, graph), source in zip(pairs, sources, strict=True):
         try:
-            _load_file(store, Path(path), graph, bulk=False)
+            data = read_bytes(Path(path), limit=settings.max_file_bytes)
+            _load_file(store, Path(path), data, graph, bulk=False)
         except RdfSyntaxError as err:  # name the user's file, not the snapshot's copy of it
             raise RdfSyntaxError(err.reason, path=str(source.path), line=err.line, column=err.column) from None
     return _infer(KnowledgeGraph(store=store, sources=list(sources), settings=settings), reasoning)
@@ -190,24 +194,25 @@ def file_quads(path: Path, data: bytes, graph: str) -> list[ox.Quad]:
     ]
 
 
-def _load_file(store: ox.Store, path: Path, graph: str, *, bulk: bool) -> None:
-    """Load one file in Rust (no Python object per triple); triples go to ``graph``.
+def _load_file(store: ox.Store, path: Path, data: bytes, graph: str, *, bulk: bool) -> None:
+    """Load ``data``, the bytes of one file, in Rust (no Python object per triple); triples go to ``graph``.
+    The bytes, not the path: the file was read once, by :func:`kg.files.read_bytes`, which reads regular files
+    only and caps the size (``KG_MAX_FILE_BYTES``).
 
     Dataset files (N-Quads, TriG) go through :func:`file_quads` so their default-graph triples land in the
     file's graph too, as every other file's do."""
     name = format_of(path)
     if name in ("nquads", "trig"):
-        quads = file_quads(path, read_bytes(path), graph)
+        quads = file_quads(path, data, graph)
         (store.bulk_extend if bulk else store.extend)(quads)
         return
     loader = store.bulk_load if bulk else store.load
     try:
-        loader(path=str(path), format=OX_FORMATS[name], base_iri=path.resolve().as_uri(),
-               to_graph=ox.NamedNode(graph))
+        loader(input=data, format=OX_FORMATS[name], base_iri=path.resolve().as_uri(), to_graph=ox.NamedNode(graph))
     except (SyntaxError, ValueError, UnicodeDecodeError) as err:
         raise rdf_syntax_error(err, path) from None
-    except OSError as err:
-        raise InputError(f"{path}: cannot read ({err.strerror or err})", path=str(path)) from None
+    except MemoryError as err:  # a token longer than the engine's buffer
+        raise engine_limit_error(err, path, data) from None
 
 
 def fill(store: ox.Store, paths: Iterable[Path], settings: Settings, *, bulk: bool = False,
@@ -223,9 +228,9 @@ def fill(store: ox.Store, paths: Iterable[Path], settings: Settings, *, bulk: bo
     def one(item: tuple[int, Path]) -> SourceFile:
         nonlocal done_bytes
         number, path = item
-        data = read_bytes(path)
+        data = read_bytes(path, limit=settings.max_file_bytes)
         name = graph_iri(path, settings)
-        _load_file(store, path, name, bulk=bulk)
+        _load_file(store, path, data, name, bulk=bulk)
         with lock:
             done_bytes += len(data)
             if progress is not None:

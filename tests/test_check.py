@@ -5,6 +5,7 @@ the incremental run finds what a full run finds."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -164,7 +165,7 @@ def test_exit_2_for_a_broken_symlink(tmp_path, capsys):
     link = tmp_path / "dangling.ttl"
     link.symlink_to(tmp_path / "gone.ttl")
     assert main(["check", str(link)]) == 2
-    assert "broken symbolic link" in capsys.readouterr().err
+    assert f"{link}: a dangling symbolic link" in capsys.readouterr().err
 
 
 def test_exit_2_for_an_unreadable_folder(tmp_path, capsys, monkeypatch):
@@ -172,10 +173,14 @@ def test_exit_2_for_an_unreadable_folder(tmp_path, capsys, monkeypatch):
     folder = tmp_path / "private"
     folder.mkdir()
 
-    def refuse(self: Path, pattern: str):
-        raise PermissionError(13, "Permission denied")
+    real_scandir = os.scandir
 
-    monkeypatch.setattr(Path, "rglob", refuse)
+    def refuse(path):
+        if Path(path) == folder:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refuse)
     assert main(["check", str(folder)]) == 2
     assert "cannot read the folder (Permission denied)" in capsys.readouterr().err
 
@@ -183,14 +188,14 @@ def test_exit_2_for_an_unreadable_folder(tmp_path, capsys, monkeypatch):
 def test_exit_2_for_an_unreadable_file(tmp_path, capsys, monkeypatch):
     target = tmp_path / "secret.ttl"
     target.write_text("")
-    real = Path.read_bytes
+    real_open = os.open
 
-    def refuse(self: Path) -> bytes:
-        if self.name == "secret.ttl":
+    def refuse(path, *args, **kwargs):
+        if Path(path).name == "secret.ttl":
             raise PermissionError(13, "Permission denied")
-        return real(self)
+        return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr(os, "open", refuse)
     assert main(["check", str(target)]) == 2
     assert "secret.ttl: cannot read (Permission denied)" in capsys.readouterr().err
 
@@ -205,7 +210,7 @@ def test_list_rules_names_every_rule_once(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in lines] == [r.id for r in RULES]
     assert {r.id for r in RULES} == {"syntax", "shacl", "vocabulary", "source-text", "references", "duplicates",
-                                     "dates", "consistency"}
+                                     "dates", "consistency", "iri-scheme"}
 
 
 @pytest.mark.parametrize(("content", "expected"), [

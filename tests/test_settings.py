@@ -48,3 +48,12 @@ def test_documented_lists_every_setting_with_help():
 def test_flag_values_are_validated_too(field, value, name):
     with pytest.raises(UsageError, match=name):
         Settings().replace(**{field: value})
+
+
+def test_file_limits_come_from_the_environment_and_are_validated():
+    s = Settings.from_env({"KG_MAX_FILE_BYTES": "1000", "KG_CHECK_MAX_BYTES": "500"})
+    assert (s.max_file_bytes, s.check_max_bytes) == (1000, 500)
+    assert Settings().max_file_bytes >= 256 * 1024 * 1024 > Settings().check_max_bytes > 0
+    for name in ("KG_MAX_FILE_BYTES", "KG_CHECK_MAX_BYTES"):
+        with pytest.raises(UsageError, match=name):
+            Settings.from_env({name: "0"})

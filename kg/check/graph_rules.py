@@ -18,7 +18,7 @@ import pyoxigraph as ox
 
 from kg.check.vocabularies import vocabulary_of
 from kg.errors import InputError
-from kg.files import decode
+from kg.files import decode, read_bytes
 from kg.graph import closure
 from kg.namespaces import OA, OWL, RDF, RDFS, TIME
 from kg.settings import ENTITY_NS, ONTOLOGY_NS
@@ -251,14 +251,18 @@ def _seed(ws: Workspace, doc: Term, cache: dict[Term, tuple[str | None, str]]) -
         path = ws.settings.root.joinpath(*parts)
         if len(parts) < 2 or parts[0] != "seeds" or ".." in parts:
             result = (None, f"kg:seedFile {seed.value!r} is not a file under seeds/")
-        elif not path.is_file():
+        elif not path.exists() and not path.is_symlink():
             result = (None, f"the seed file {seed.value} does not exist")
         else:
-            data = path.read_bytes()
             try:
-                result = (decode(data, path), hashlib.sha256(data).hexdigest())
-            except InputError:
-                result = (None, f"the seed file {seed.value} is not UTF-8 text")
+                data = read_bytes(path, limit=ws.settings.max_file_bytes)
+            except InputError as err:  # a FIFO, a device, a dangling link, too large: named, never waited on
+                result = (None, f"the seed file {seed.value} cannot be read: {err.message.partition(': ')[2]}")
+            else:
+                try:
+                    result = (decode(data, path), hashlib.sha256(data).hexdigest())
+                except InputError:
+                    result = (None, f"the seed file {seed.value} is not UTF-8 text")
     cache[doc] = result
     return result
 

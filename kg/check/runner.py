@@ -10,9 +10,10 @@ seed texts and the rest of the graph, and say where each problem is written.
   (built once when there is none), and only the files that changed since are parsed.
 
 Rules (stable ids, :data:`RULES`): ``syntax``, ``shacl``, ``vocabulary``, ``source-text``, ``references``,
-``duplicates``, ``dates``, ``consistency``. A file that does not parse is a ``syntax`` finding; the other files
-are still checked. Raises :class:`kg.errors.InputError` for a path that does not exist or cannot be read, and
-:class:`kg.errors.RdfSyntaxError` when the shapes themselves do not parse.
+``duplicates``, ``dates``, ``consistency``, ``iri-scheme``. A file that does not parse is a ``syntax``
+finding; the other files are still checked. Raises :class:`kg.errors.InputError` for a path that does not exist,
+is not a regular file or cannot be read, and :class:`kg.errors.RdfSyntaxError` when the shapes themselves do not
+parse.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from kg.settings import Settings
 
 RULES: tuple[Rule, ...] = (
     Rule("syntax", "Turtle that does not parse (file, line, column and the parser's message), bytes that are not "
-                   "UTF-8, or a literal longer than kg check accepts."),
+                   "UTF-8, a literal longer than kg check accepts, a literal, IRI or comment longer than the RDF "
+                   "engine reads (16 MiB), or a file larger than KG_CHECK_MAX_BYTES."),
     Rule("shacl", "A shape of shapes/ is violated: severity, focus node and its label, path, value and message."),
     Rule("vocabulary", "A kg: term the ontology does not declare, a misspelled term of a known vocabulary (PROV, "
                        "ORG, oa:, SKOS, OWL-Time, schema.org, RDF, OWL, XSD), or a property used as a class or "
@@ -47,6 +49,8 @@ RULES: tuple[Rule, ...] = (
                   "bounded to half of it): narrowing is a reading of the context, kg:Inferred or kg:External."),
     Rule("consistency", "An inconsistency of the OWL 2 RL closure, such as a node in two disjoint classes, "
                         "explained by the triples that cause it."),
+    Rule("iri-scheme", "A javascript: or data: IRI (or xsd:anyURI literal) anywhere in a triple: it runs script "
+                       "or carries a document of its own where a page shows it as a link (warning)."),
 )
 
 
@@ -92,6 +96,7 @@ def check(paths: Sequence[Path | str] | None = None, *, settings: Settings | Non
     from kg.check.date_rules import dates
     from kg.check.engine_rules import consistency, shacl_findings
     from kg.check.graph_rules import duplicates, references, source_text, vocabulary
+    from kg.check.iri_rules import iri_schemes
 
     settings = settings or Settings()
     full = paths is None
@@ -125,7 +130,8 @@ def check(paths: Sequence[Path | str] | None = None, *, settings: Settings | Non
         # the order the paths were given in.
         ws.checked.sort(key=lambda c: c.display)
         if any(c.doc.triples for c in ws.checked):
-            for rule in (vocabulary, references, duplicates, source_text, dates, shacl_findings, consistency):
+            for rule in (vocabulary, references, duplicates, source_text, dates, iri_schemes, shacl_findings,
+                         consistency):
                 rule(ws)
     finally:
         if lock is not None:

@@ -11,6 +11,7 @@ directory parses only what changed, and costs what the addition costs rather tha
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,11 +20,12 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.check.report import Finding
-from kg.errors import InputError
+from kg.errors import InputError, KgError
 from kg.files import decode, display, read_bytes, read_text
 from kg.graph import OX_FORMATS, format_of, graph_iri, rdf_syntax_error
 from kg.namespaces import PREFIXES, RDF, RDFS
 from kg.settings import Settings
+from kg.turtle.lexer import engine_limit_error
 from kg.turtle.locations import Located
 from kg.turtle.names import curie
 from kg.turtle.parser import Pos, Term, TurtleError, parse_turtle
@@ -34,6 +36,8 @@ MAX_LITERAL = 1_000_000
 #: Files ``kg check`` can locate findings in (N-Triples is a subset of Turtle).
 CHECKABLE = {".ttl", ".nt"}
 
+#: Holders named in a blank node's name before the rest is summed up as "further blank nodes".
+_NAME_DEPTH = 6
 _LABEL = ox.NamedNode(RDFS + "label")
 _TYPE = ox.NamedNode(RDF + "type")
 
@@ -95,17 +99,30 @@ class Workspace:
         return self._labels[term]
 
     def node_name(self, term: Term) -> str:
-        """A curator's name for a node: its CURIE, or for a blank node its type and the triple that holds it."""
+        """A curator's name for a node: its CURIE, or for a blank node its type and the triple that holds it
+        ("the kg:DateDescription in the kg:QuantityClaim of kgr:x kg:claims"), up to :data:`_NAME_DEPTH` holders
+        (a walk, not a recursion: blank nodes may nest thousands deep, or in a cycle)."""
         if not isinstance(term, ox.BlankNode):
             return self.curie(term)
-        kinds = sorted(self.curie(q.object) for q in self.quads(term, _TYPE))
-        what = f"the {kinds[0]}" if kinds else "the blank node"
-        for q in self.quads(None, None, term):
-            holder = q.subject
-            if isinstance(holder, ox.BlankNode):
-                return f"{what} in {self.node_name(holder)}"
-            return f"{what} of {self.curie(holder)} {self.curie(q.predicate)}"
-        return what
+        names: list[str] = []
+        node, seen = term, {term}
+        while True:
+            kinds = sorted(self.curie(q.object) for q in self.quads(node, _TYPE))
+            what = f"the {kinds[0]}" if kinds else "the blank node"
+            held = next(self.quads(None, None, node), None)
+            if held is None:
+                names.append(what)
+                break
+            if not isinstance(held.subject, ox.BlankNode):
+                names.append(f"{what} of {self.curie(held.subject)} {self.curie(held.predicate)}")
+                break
+            names.append(what)
+            if held.subject in seen or len(names) == _NAME_DEPTH:
+                names.append("further blank nodes")
+                break
+            node = held.subject
+            seen.add(node)
+        return " in ".join(names)
 
     # --- locations ---
 
@@ -117,7 +134,8 @@ class Workspace:
             if path is not None and path.suffix in CHECKABLE:
                 try:
                     located = Located(path, self.display(path), graph,
-                                      parse_turtle(read_text(path), base=path.resolve().as_uri(), tag="ctx"))
+                                      parse_turtle(read_text(path, limit=self.settings.max_file_bytes),
+                                                  base=path.resolve().as_uri(), tag="ctx"))
                 except (InputError, TurtleError):
                     located = None
             self._lazy[graph] = located
@@ -171,20 +189,34 @@ class Workspace:
     # --- loading ---
 
     def load_checked(self, path: Path, index: int) -> None:
-        """Parse a checked file with positions; a syntax problem becomes a finding and the file is skipped."""
-        data = read_bytes(path)
+        """Parse a checked file with positions; a syntax problem becomes a finding and the file is skipped. A
+        file larger than ``KG_CHECK_MAX_BYTES`` is refused before it is parsed (a finding naming the setting)
+        and loaded as context only, so the files that refer to it are still checked."""
+        data = read_bytes(path, limit=self.settings.max_file_bytes)
         shown, graph = self.display(path), ox.NamedNode(graph_iri(path, self.settings))
         self.files[graph] = path
         self.served.discard(graph)
+        limit = self.settings.check_max_bytes
+        if len(data) > limit:
+            self.findings.append(Finding(
+                shown, 1, 1, "error", "syntax",
+                f"{len(data):,} bytes is larger than KG_CHECK_MAX_BYTES={limit:,}, the largest file kg check "
+                "validates with positions (about 90 bytes of memory per byte of Turtle); split the file or raise "
+                "the setting; it is loaded as context only, its own triples are not checked"))
+            self.load_context(path, data)
+            return
         try:
             text = decode(data, path)
         except InputError as err:
             self.findings.append(Finding.from_error(err, shown))
             return
-        try:
-            reference = list(ox.parse(input=data, format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()))
+        try:  # the engine's verdict first: its message is the one a curator can look up
+            deque(ox.parse(input=data, format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()), maxlen=0)
         except (SyntaxError, ValueError) as err:
             self.findings.append(Finding.from_error(rdf_syntax_error(err, path), shown))
+            return
+        except MemoryError as err:  # a token longer than the engine reads: a finding at its line
+            self.findings.append(Finding.from_error(_engine_limit(err, path, text), shown))
             return
         try:
             doc = parse_turtle(text, base=path.resolve().as_uri(), tag=f"c{index}x")
@@ -192,7 +224,7 @@ class Workspace:
             self.findings.append(Finding(shown, err.line, err.column, "warning", "syntax",
                                          f"kg check's positional parser cannot read this file ({err.message}); "
                                          "it is loaded as context only, its own triples are not checked"))
-            self.store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in reference)
+            self._load_quads(path, data, graph)
             return
         located = Located(path, shown, graph, doc)
         for occ in doc.triples:
@@ -206,16 +238,35 @@ class Workspace:
         self.store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in located.triples)
         self.checked.append(located)
 
-    def load_context(self, path: Path) -> None:
+    def load_context(self, path: Path, data: bytes | None = None) -> None:
         """Load a file of the rest of the graph (no positions) into the in-memory layer, hiding the persisted
-        store's copy of it; a syntax error is still reported."""
+        store's copy of it; a syntax error is still reported. ``data``: its bytes, when already read."""
         graph = ox.NamedNode(graph_iri(path, self.settings))
         self.files[graph] = path
         self.served.discard(graph)
+        if data is None:
+            data = read_bytes(path, limit=self.settings.max_file_bytes)
         try:
-            triples = list(ox.parse(input=read_bytes(path), format=OX_FORMATS[format_of(path)],
-                                    base_iri=path.resolve().as_uri()))
+            self._load_quads(path, data, graph)
         except (SyntaxError, ValueError) as err:
             self.findings.append(Finding.from_error(rdf_syntax_error(err, path), self.display(path)))
-            return
-        self.store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+        except MemoryError as err:
+            self.findings.append(Finding.from_error(_engine_limit(err, path, data), self.display(path)))
+
+    def _load_quads(self, path: Path, data: bytes, graph: ox.NamedNode) -> None:
+        """Every triple of ``data`` into ``graph`` of the in-memory layer, all or none, parsed in Rust (no Python
+        object per triple, so a large context file costs what the store costs); the engine's errors propagate."""
+        fmt, base = OX_FORMATS[format_of(path)], path.resolve().as_uri()
+        if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):  # every graph of a dataset file into the file's graph
+            self.store.extend(ox.Quad(t.subject, t.predicate, t.object, graph)
+                              for t in ox.parse(input=data, format=fmt, base_iri=base))
+        else:
+            self.store.load(input=data, format=fmt, base_iri=base, to_graph=graph)
+
+
+def _engine_limit(err: MemoryError, path: Path, data: bytes | str) -> KgError:
+    """The located error for the engine's token limit; any other :class:`MemoryError` is raised again."""
+    found = engine_limit_error(err, path, data)
+    if not isinstance(found, KgError):
+        raise found
+    return found

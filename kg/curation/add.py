@@ -14,7 +14,7 @@ from pathlib import Path
 from kg.curation.attribution import AgentIndex
 from kg.curation.dates import extent
 from kg.errors import InputError, UsageError
-from kg.files import decode
+from kg.files import decode, read_bytes
 from kg.settings import Settings
 from kg.turtle.canonical import format_text, quote
 
@@ -63,13 +63,8 @@ class Seed:
 
 def read_seed(path: Path, settings: Settings) -> Seed:
     """The seed file at ``path``, which must lie in the root's ``seeds/`` folder; :class:`InputError` (one line
-    naming the file) when it is missing, elsewhere or not UTF-8."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such seed file", path=str(path)) from None
-    except OSError as err:
-        raise InputError(f"{path}: cannot read ({err.strerror})", path=str(path)) from None
+    naming the file) when it is missing, not a regular file, too large, elsewhere or not UTF-8."""
+    data = read_bytes(path, limit=settings.max_file_bytes)  # a regular file only, capped (KG_MAX_FILE_BYTES)
     seeds = (settings.root / "seeds").resolve()
     resolved = path.resolve()
     if resolved.parent != seeds:

@@ -29,15 +29,20 @@ import pyoxigraph as ox
 
 from kg.check.report import Finding
 from kg.curation.dates import derive_bounds
-from kg.errors import InputError
-from kg.files import display, expand, read_text, write_atomic
+from kg.errors import FileChanged, InputError, RdfSyntaxError
+from kg.files import decode, display, expand, read_bytes, write_atomic
 from kg.graph import rdf_syntax_error
 from kg.namespaces import BARE_LITERALS, RDFS, XSD
 from kg.settings import Settings
+from kg.turtle.lexer import engine_limit_error
 from kg.turtle.names import shorten
 from kg.turtle.parser import RDF_FIRST, RDF_NIL, RDF_REST, RDF_TYPE, Document, Term, TurtleError, parse_turtle
 
 RDFS_LABEL = RDFS + "label"
+#: Deepest nesting of inline ``[ ]`` and ``( )`` that ``kg fmt`` lays out. The writer renders a nested node by
+#: recursion (three Python frames a level, under Python's limit of 1,000), and a layout indented 8 columns a
+#: level is unreadable long before 100 levels; a deeper file is reported, never half-written.
+MAX_NESTING = 100
 _SHORT_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
 
 
@@ -104,6 +109,21 @@ class Writer:
             if not orphans:
                 return
             self.labels[orphans[0]] = f"b{len(self.labels) + 1}"  # type: ignore[index]
+
+    def too_deep(self, limit: int = MAX_NESTING) -> ox.BlankNode | None:
+        """The first inline node written more than ``limit`` levels deep; None when none is.
+        Walks with an explicit stack, as :meth:`term` renders: a list's items one level below the list."""
+        stack: list[tuple[Term, int]] = [(s, 0) for s in self.roots()]
+        while stack:
+            node, depth = stack.pop()
+            items = self.collection(node) if self.inline(node) else None
+            children = items if items is not None else [o for objs in self.index.get(node, {}).values() for o in objs]
+            for child in children:
+                if self.inline(child):
+                    if depth + 1 > limit:
+                        return child  # type: ignore[return-value]
+                    stack.append((child, depth + 1))
+        return None
 
     def roots(self) -> list[Term]:
         """Subjects written as top-level blocks: every subject that is not an inline blank node."""
@@ -224,10 +244,17 @@ def _comment_runs(comments: list[tuple[int, str]]) -> list[list[tuple[int, str]]
 
 def format_document(doc: Document) -> str:
     """The canonical text of a parsed document (see the module docstring for the layout and comment rules).
+    Raises :class:`TurtleError` at the first node nested deeper than :data:`MAX_NESTING`.
 
     A date written once in its precision gets the kg:precision, kg:earliest and kg:latest it lacks
     (:func:`kg.curation.dates.derive_bounds`); bounds already written are never changed."""
     writer = Writer(derive_bounds(o.triple for o in doc.triples), doc.prefixes)
+    deep = writer.too_deep()
+    if deep is not None:
+        at = doc.bnodes.get(deep, doc.statements[0].start if doc.statements else None)
+        raise TurtleError(f"blank nodes and lists are nested more than {MAX_NESTING} levels deep here, deeper than "
+                          "kg fmt lays out (give the inner nodes labels such as _:b1)",
+                          at.line if at else 1, at.column if at else 1)
     roots = set(writer.roots())
     runs = _comment_runs(doc.comments)
     sections: list[_Section] = [_Section([], [])]
@@ -291,7 +318,8 @@ def format_text(text: str, *, base: str | None = None) -> str:
 @dataclass(frozen=True)
 class FmtResult:
     """What ``fmt_paths`` did: files not in the canonical layout (rewritten unless checking), files already
-    canonical, and a ``syntax`` finding for each file that does not parse (left untouched)."""
+    canonical, and a finding for each file left untouched: ``syntax`` when it does not parse, ``changed`` when
+    another writer changed it while it was being formatted."""
 
     changed: tuple[str, ...]
     unchanged: tuple[str, ...]
@@ -315,17 +343,24 @@ def fmt_paths(paths: Sequence[Path | str] | None = None, *, check: bool = False,
             raise InputError(f"{path}: kg fmt rewrites Turtle files (.ttl) only", path=str(path))
         shown = display(path, settings.root)
         try:
-            text = read_text(path)
+            data = read_bytes(path, limit=settings.max_file_bytes)
+            text = decode(data, path)
         except InputError as err:
             if err.details.get("line") is None:
                 raise
             findings.append(Finding.from_error(err, shown))
             continue
         try:
-            list(ox.parse(input=text.encode("utf-8"), format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()))
+            list(ox.parse(input=data, format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()))
             formatted = format_text(text, base=path.resolve().as_uri())
         except SyntaxError as err:
             findings.append(Finding.from_error(rdf_syntax_error(err, path), shown))
+            continue
+        except MemoryError as err:  # a token longer than the engine reads
+            limit = engine_limit_error(err, path, text)
+            if not isinstance(limit, RdfSyntaxError):
+                raise limit from None
+            findings.append(Finding.from_error(limit, shown))
             continue
         except TurtleError as err:
             findings.append(Finding(shown, err.line, err.column, "error", "syntax", err.message))
@@ -333,8 +368,11 @@ def fmt_paths(paths: Sequence[Path | str] | None = None, *, check: bool = False,
         if formatted == text:
             unchanged.append(shown)
             continue
-        changed.append(shown)
         if not check:
-            write_atomic(path, formatted)
+            try:
+                write_atomic(path, formatted, unchanged=data)
+            except FileChanged as err:
+                findings.append(Finding(shown, 1, 1, "error", "changed", err.message.partition(": ")[2]))
+                continue
+        changed.append(shown)
     return FmtResult(tuple(changed), tuple(unchanged), tuple(sorted(findings)))
-

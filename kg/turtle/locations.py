@@ -29,6 +29,7 @@ class Located:
     _triples: dict[ox.Triple, Occurrence] = field(default_factory=dict, init=False)
     _pairs: dict[tuple[Term, ox.NamedNode], Occurrence] = field(default_factory=dict, init=False)
     _objects: dict[Term, Occurrence] = field(default_factory=dict, init=False)
+    _described: frozenset[Term] = field(default_factory=frozenset, init=False)
 
     def __post_init__(self) -> None:
         for st in self.doc.statements:
@@ -41,14 +42,16 @@ class Located:
             self._triples.setdefault(t, occ)
             self._pairs.setdefault((t.subject, t.predicate), occ)
             self._objects.setdefault(t.object, occ)
+        self._described = frozenset(o.triple.subject for o in self.doc.triples)
 
     @property
     def triples(self) -> Iterator[ox.Triple]:
         return (o.triple for o in self.doc.triples)
 
-    def subjects(self) -> set[Term]:
-        """Every node this file says something about (its statements' subjects and nested blank nodes)."""
-        return {o.triple.subject for o in self.doc.triples}
+    def subjects(self) -> frozenset[Term]:
+        """Every node this file says something about (its statements' subjects and nested blank nodes); built
+        once, since every rule asks."""
+        return self._described
 
     def subject(self, term: Term) -> Pos | None:
         """Where the description of ``term`` starts."""

@@ -9,12 +9,14 @@ neither rdflib nor pyoxigraph report positions of triples.
 Terms are pyoxigraph terms. Blank nodes get deterministic labels ``<tag>b<n>`` (``tag`` distinguishes files),
 so a blank node found by SHACL can be traced back to the ``[`` that wrote it. Lines and columns are 1-based and
 count Unicode code points. Grammar: https://www.w3.org/TR/turtle/#sec-grammar-grammar (RDF 1.1; no RDF-star).
-Raises :class:`TurtleError` (with line and column) on the first syntax error.
+Raises :class:`TurtleError` (with line and column) on the first syntax error. Nested ``[ ]`` and ``( )`` are
+read with an explicit stack, not by recursion, so a file nested thousands of levels deep parses like any other
+(Python's recursion limit stopped the first version at a few hundred). The tokens come from
+:mod:`kg.turtle.lexer`.
 """
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
@@ -23,6 +25,10 @@ import pyoxigraph as ox
 
 from kg.namespaces import RDF, XSD
 from kg.turtle import grammar as lex
+from kg.turtle.lexer import Lexer, Pos, TurtleError
+
+__all__ = ["RDF_FIRST", "RDF_NIL", "RDF_REST", "RDF_TYPE", "XSD", "Document", "Occurrence", "Pos", "Statement",
+           "Term", "TurtleError", "parse_turtle"]
 
 RDF_TYPE = ox.NamedNode(RDF + "type")
 RDF_FIRST = ox.NamedNode(RDF + "first")
@@ -30,23 +36,6 @@ RDF_REST = ox.NamedNode(RDF + "rest")
 RDF_NIL = ox.NamedNode(RDF + "nil")
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
-
-class TurtleError(Exception):
-    """A Turtle syntax error at ``line``:``column`` (1-based, code points)."""
-
-    def __init__(self, message: str, line: int, column: int) -> None:
-        super().__init__(f"{line}:{column}: {message}")
-        self.message = message
-        self.line = line
-        self.column = column
-
-
-@dataclass(frozen=True, order=True)
-class Pos:
-    """A 1-based line and column."""
-
-    line: int
-    column: int
 
 
 @dataclass(frozen=True)
@@ -84,114 +73,26 @@ class Document:
     end_lines: list[int] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _Tok:
-    kind: str  # iri pname bnode string lang number word punct eof
-    value: str
-    offset: int
-    extra: str = ""  # pname: the prefix; string: the quote style
+@dataclass
+class _Open:
+    """An object being read: a ``[ ... ]`` (``node`` and the predicate its objects get now) or, when ``node``
+    is None, a ``( ... )`` (its items so far, each with the offset where it is written)."""
+
+    start: int
+    node: ox.BlankNode | None = None
+    predicate: ox.NamedNode = RDF_TYPE
+    ppos: Pos = field(default_factory=lambda: Pos(1, 1))
+    items: list[tuple[Term, int]] = field(default_factory=list)
 
 
-class _Parser:
+class _Parser(Lexer):
     def __init__(self, text: str, base: str | None, tag: str) -> None:
-        self.text = text[1:] if text.startswith("\ufeff") else text
         self.base = base
         self.tag = tag
         self.doc = Document()
-        self.line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
         self.labels: dict[str, ox.BlankNode] = {}
         self.counter = 0
-        self.pos = 0
-        self.tok = self._next()
-
-    # --- positions and errors ---
-
-    def where(self, offset: int) -> Pos:
-        line = bisect.bisect_right(self.line_starts, offset)
-        return Pos(line, offset - self.line_starts[line - 1] + 1)
-
-    def error(self, message: str, offset: int | None = None) -> TurtleError:
-        p = self.where(self.tok.offset if offset is None else offset)
-        return TurtleError(message, p.line, p.column)
-
-    # --- tokens ---
-
-    def _skip(self) -> None:
-        text = self.text
-        while self.pos < len(text):
-            m = lex.SPACE_RE.match(text, self.pos)
-            if m:
-                self.pos = m.end()
-                continue
-            if text[self.pos] != "#":
-                return
-            end = text.find("\n", self.pos)
-            end = len(text) if end < 0 else end
-            line_start = self.line_starts[bisect.bisect_right(self.line_starts, self.pos) - 1]
-            if not text[line_start:self.pos].strip():
-                self.doc.comments.append((self.where(self.pos).line, text[self.pos:end].rstrip("\r")))
-            self.pos = end
-
-    def _next(self) -> _Tok:
-        self._skip()
-        text, at = self.text, self.pos
-        if at >= len(text):
-            return _Tok("eof", "", at)
-        c = text[at]
-        m: re.Match[str] | None
-        if c == "<":
-            m = lex.IRI_RE.match(text, at)
-            if not m:
-                raise self.error("malformed IRI: expected <...> without spaces or <>\"{}|^`\\", at)
-            return self._tok("iri", m, m.group(1))
-        if c in "\"'":
-            strings = lex.LONG_STRING if text.startswith(c * 3, at) else lex.SHORT_STRING
-            m = strings[c].match(text, at)
-            if not m:
-                raise self.error("unterminated string (a short string may not contain a line break)", at)
-            return self._tok("string", m, m.group(1), extra=c * 3 if text.startswith(c * 3, at) else c)
-        if text.startswith("_:", at):
-            m = lex.BNODE_RE.match(text, at)
-            if not m:
-                raise self.error("malformed blank node label", at)
-            return self._tok("bnode", m, m.group(1))
-        if c == "@":
-            m = lex.LANG_RE.match(text, at)
-            if not m:
-                raise self.error("expected a language tag or @prefix/@base after @", at)
-            return self._tok("lang", m, m.group(1))
-        if text.startswith("^^", at):
-            self.pos = at + 2
-            return _Tok("punct", "^^", at)
-        m = lex.NUMBER_RE.match(text, at)
-        if m:
-            return self._tok("number", m, m.group(0))
-        if c in ".;,[]()":
-            self.pos = at + 1
-            return _Tok("punct", c, at)
-        m = lex.PNAME_RE.match(text, at)
-        if m:
-            return self._tok("pname", m, m.group(2) or "", extra=m.group(1) or "")
-        m = lex.WORD_RE.match(text, at)
-        if m:
-            return self._tok("word", m, m.group(0))
-        raise self.error(f"unexpected character {c!r}", at)
-
-    def _tok(self, kind: str, m: re.Match[str], value: str, extra: str = "") -> _Tok:
-        self.pos = m.end()
-        return _Tok(kind, value, m.start(), extra)
-
-    def advance(self) -> _Tok:
-        tok, self.tok = self.tok, self._next()
-        return tok
-
-    def expect(self, punct: str, what: str) -> _Tok:
-        if self.tok.kind != "punct" or self.tok.value != punct:
-            raise self.error(f"expected '{punct}' {what}")
-        return self.advance()
-
-    def is_punct(self, value: str) -> bool:
-        return self.tok.kind == "punct" and self.tok.value == value
+        super().__init__(text)
 
     # --- terms ---
 
@@ -230,6 +131,7 @@ class _Parser:
     def parse(self) -> Document:
         while self.tok.kind != "eof":
             self.statement()
+        self.doc.comments = self.comments
         return self.doc
 
     def statement(self) -> None:
@@ -244,8 +146,13 @@ class _Parser:
             self.directive(tok.value.lower())
             return
         start = tok.offset
-        if self.is_punct("["):
-            node, anon = self.bnode_property_list()
+        if self.is_punct("["):  # a blank node as subject: `[ p o ] .` or `[] p o .` or `[ p o ] q r .`
+            self.advance()
+            node = self.fresh(start)
+            anon = self.is_punct("]")
+            if not anon:
+                self.predicate_object_list(node, self.where(start))
+            self.expect("]", "to close the blank node opened with '['")
             if anon or not self.is_punct("."):
                 self.predicate_object_list(node, self.where(start))
         else:
@@ -277,7 +184,7 @@ class _Parser:
         if tok.kind == "bnode":
             return self.labelled()
         if self.is_punct("("):
-            return self.collection()
+            return self.object()
         raise self.error("expected a subject (IRI, prefixed name, blank node or collection)")
 
     def labelled(self) -> ox.BlankNode:
@@ -287,75 +194,103 @@ class _Parser:
             node = self.labels[tok.value] = self.fresh(tok.offset)
         return node
 
-    def predicate_object_list(self, subject: Term, spos: Pos) -> None:
-        self.verb_object_list(subject, spos)
-        while self.is_punct(";"):
-            self.advance()
-            if self.tok.kind == "eof" or (self.tok.kind == "punct" and self.tok.value in ".];"):
-                continue
-            self.verb_object_list(subject, spos)
-
-    def verb_object_list(self, subject: Term, spos: Pos) -> None:
+    def verb(self) -> tuple[ox.NamedNode, Pos]:
         ppos = self.where(self.tok.offset)
         if self.tok.kind == "word" and self.tok.value == "a":
             self.advance()
-            predicate = RDF_TYPE
-        elif self.tok.kind in {"iri", "pname"}:
-            predicate = self.iri()
-        else:
-            raise self.error("expected a predicate (IRI, prefixed name or 'a')")
-        while True:
-            opos = self.where(self.tok.offset)
-            obj = self.object()
-            self.emit(subject, predicate, obj, spos, ppos, opos)
-            if not self.is_punct(","):
-                return
+            return RDF_TYPE, ppos
+        if self.tok.kind in {"iri", "pname"}:
+            return self.iri(), ppos
+        raise self.error("expected a predicate (IRI, prefixed name or 'a')")
+
+    def more(self, predicate: ox.NamedNode, ppos: Pos) -> tuple[ox.NamedNode, Pos] | None:
+        """After an object: the predicate of the next one (the same after ``,``, the next verb after ``;``), or
+        None where the predicate-object list ends (trailing ``;`` allowed)."""
+        if self.is_punct(","):
             self.advance()
+            return predicate, ppos
+        while self.is_punct(";"):
+            self.advance()
+            if not (self.tok.kind == "eof" or (self.tok.kind == "punct" and self.tok.value in ".];")):
+                return self.verb()
+        return None
+
+    def predicate_object_list(self, subject: Term, spos: Pos) -> None:
+        step: tuple[ox.NamedNode, Pos] | None = self.verb()
+        while step is not None:
+            predicate, ppos = step
+            opos = self.where(self.tok.offset)
+            self.emit(subject, predicate, self.object(), spos, ppos, opos)
+            step = self.more(predicate, ppos)
 
     def emit(self, s: Term, p: ox.NamedNode, o: Term, spos: Pos, ppos: Pos, opos: Pos) -> None:
         if isinstance(s, ox.Literal):
             raise TurtleError("a literal cannot be a subject", spos.line, spos.column)
         self.doc.triples.append(Occurrence(ox.Triple(s, p, o), spos, ppos, opos))
 
-    def bnode_property_list(self) -> tuple[ox.BlankNode, bool]:
-        open_tok = self.advance()
-        node = self.fresh(open_tok.offset)
-        if self.is_punct("]"):
-            self.advance()
-            return node, True
-        self.predicate_object_list(node, self.where(open_tok.offset))
-        self.expect("]", "to close the blank node opened with '['")
-        return node, False
+    def object(self) -> Term:
+        """One object, however deeply its ``[ ]`` and ``( )`` nest: each one opened is pushed on ``stack``
+        and, once its last object is read, closed into the term it stands for, which is in turn an object of
+        the one below it."""
+        stack: list[_Open] = []
+        while True:
+            if stack and stack[-1].node is None and self.tok.kind == "eof":
+                raise self.error("unterminated collection: expected ')'", stack[-1].start)
+            start = self.tok.offset
+            if self.is_punct("[") or self.is_punct("("):
+                bracket = self.advance().value
+                if bracket == "[" and not self.is_punct("]"):
+                    frame = _Open(start, self.fresh(start))
+                    frame.predicate, frame.ppos = self.verb()
+                    stack.append(frame)
+                    continue
+                if bracket == "(" and not self.is_punct(")"):
+                    stack.append(_Open(start))
+                    continue
+                value: Term = self.fresh(start) if bracket == "[" else RDF_NIL
+                self.advance()
+            else:
+                value = self.simple_object()
+            while stack:  # ``value``, written at ``start``, is complete: give it to the innermost open term
+                frame = stack[-1]
+                if frame.node is None:
+                    frame.items.append((value, start))
+                    if not self.is_punct(")"):
+                        break
+                    self.advance()
+                    value = self.close_collection(frame)
+                else:
+                    self.emit(frame.node, frame.predicate, value, self.doc.bnodes[frame.node], frame.ppos,
+                              self.where(start))
+                    step = self.more(frame.predicate, frame.ppos)
+                    if step is not None:
+                        frame.predicate, frame.ppos = step
+                        break
+                    self.expect("]", "to close the blank node opened with '['")
+                    value = frame.node
+                start = frame.start
+                stack.pop()
+            else:
+                return value
 
-    def collection(self) -> Term:
-        open_tok = self.advance()
-        items: list[tuple[Term, int]] = []
-        while not self.is_punct(")"):
-            if self.tok.kind == "eof":
-                raise self.error("unterminated collection: expected ')'", open_tok.offset)
-            offset = self.tok.offset
-            items.append((self.object(), offset))
-        self.advance()
-        if not items:
-            return RDF_NIL
-        # The first list node is where '(' is written, every further node where its item is.
-        nodes = [self.fresh(open_tok.offset)] + [self.fresh(offset) for _item, offset in items[1:]]
+    def close_collection(self, frame: _Open) -> ox.BlankNode:
+        """The list nodes of a closed ``( ... )`` and their triples: the first node is where ``(`` is written,
+        every further node where its item is."""
+        items = frame.items
+        nodes = [self.fresh(frame.start)] + [self.fresh(offset) for _item, offset in items[1:]]
         for i, (item, offset) in enumerate(items):
             here, at = self.doc.bnodes[nodes[i]], self.where(offset)
             self.emit(nodes[i], RDF_FIRST, item, here, at, at)
             self.emit(nodes[i], RDF_REST, nodes[i + 1] if i + 1 < len(nodes) else RDF_NIL, here, at, at)
         return nodes[0]
 
-    def object(self) -> Term:
+    def simple_object(self) -> Term:
+        """An object that does not nest: an IRI, a labelled blank node or a literal."""
         tok = self.tok
         if tok.kind in {"iri", "pname"}:
             return self.iri()
         if tok.kind == "bnode":
             return self.labelled()
-        if self.is_punct("["):
-            return self.bnode_property_list()[0]
-        if self.is_punct("("):
-            return self.collection()
         if tok.kind == "string":
             return self.string_literal()
         if tok.kind == "number":
