@@ -32,14 +32,30 @@ _OPAQUE = re.compile(
     r"|<[^<>\"{}|^`\\\s]*>"
     r"|#[^\n]*",
 )
-_UPDATE_WORDS = re.compile(
-    r"(?<![\w:?$])(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)(?![\w:])", re.IGNORECASE
+# Variables, language tags and the local part of a prefixed name (from its colon on) are words too:
+# ``?service``, ``"x"@service``, ``ex:a.SERVICE`` and ``_:service`` hold no keyword. The prefix of a prefixed
+# name is kept: pyoxigraph's parser reads ``SERVICE:x`` and ``SERVICEex:y`` in a group pattern as the keyword
+# followed by a name, so the guard must too (SPARQL 1.1 Query §19.8: PN_LOCAL, VAR1, LANGTAG).
+_PN_CHAR = r"[\w\-\u00B7]"
+_PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
+_NAMES = re.compile(
+    _OPAQUE.pattern
+    + r"|[?$]" + _PN_CHAR + "+"
+    + r"|@[A-Za-z]+(?:-[A-Za-z0-9]+)*"
+    + rf"|:(?:{_PN_CHAR}|:|{_PLX})(?:(?:{_PN_CHAR}|[.:]|{_PLX})*(?:{_PN_CHAR}|:|{_PLX}))?",
 )
-_QUERY_WORDS = re.compile(r"(?<![\w:?$])(SELECT|ASK|CONSTRUCT|DESCRIBE)(?![\w:])", re.IGNORECASE)
-_FROM = re.compile(r"(?<![\w:?$])FROM(?![\w:])", re.IGNORECASE)
-# Every SERVICE keyword, however it is spaced (SPARQL needs no whitespace before "<" or after SILENT), and the
-# IRI after it when there is one.
-_SERVICE = re.compile(r"(?<![\w:?$-])SERVICE(?![\w:-])\s*(?:SILENT(?![\w:-])\s*)?(<[^<>]*>)?", re.IGNORECASE)
+_UPDATE_WORDS = re.compile(
+    r"(?<![\w:?$@-])(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)(?![\w:])", re.IGNORECASE
+)
+_QUERY_WORDS = re.compile(r"(?<![\w:?$@-])(SELECT|ASK|CONSTRUCT|DESCRIBE)(?![\w:])", re.IGNORECASE)
+_FROM = re.compile(r"(?<![\w:?$@-])FROM(?![\w:])", re.IGNORECASE)
+# Every SERVICE keyword, however it is spaced, and the IRI after it when there is one. Nothing may follow the
+# keyword for it to count: pyoxigraph's parser needs no space or word boundary after SERVICE or SILENT
+# (``SERVICESILENT<http://...>`` calls the endpoint).
+_SERVICE = re.compile(r"(?<![\w:?$@-])SERVICE\s*(?:SILENT\s*)?(<[^<>]*>)?", re.IGNORECASE)
+# pyoxigraph reports a cast or built-in called with the wrong number of arguments as an evaluation error; the
+# query is malformed (SPARQL 1.1 Query §17.1: a cast takes one argument), so it is a syntax error, 400.
+_ARITY = re.compile(r"requires between \d+ and \d+ arguments, but \d+ were given")
 
 
 @dataclass
@@ -76,19 +92,22 @@ QueryResult = SelectResult | AskResult | GraphResult
 
 
 def _skeleton(text: str) -> str:
-    """The query with comments, strings and the inside of IRIs blanked, every character kept in its place: a
-    keyword found in it is a keyword of the query (never a word of ``<http://schema.org/Service>``), and the IRI
-    after it is read from ``text`` at the same offsets."""
+    """The query with comments, strings, variables, language tags and the inside of IRIs and of local names
+    blanked, every character kept in its place: a keyword found in it is a keyword of the query (never a word of
+    ``<http://schema.org/Service>`` or ``ex:a.SERVICE``), and the IRI after it is read from ``text`` at the
+    same offsets. The brackets of an IRI and the colon of a prefixed name are kept: ``insert:x`` is a name."""
     def blank(m: re.Match[str]) -> str:
         token = m.group(0)
-        return "<" + " " * (len(token) - 2) + ">" if token.startswith("<") else " " * len(token)
+        if token.startswith("<"):
+            return "<" + " " * (len(token) - 2) + ">"
+        return ":" + " " * (len(token) - 1) if token.startswith(":") else " " * len(token)
 
-    return _OPAQUE.sub(blank, text)
+    return _NAMES.sub(blank, text)
 
 
 def query_form(text: str) -> QueryForm | Literal["UPDATE"] | None:
     """Which operation ``text`` is: the first query or update keyword outside strings, IRIs and comments."""
-    skeleton = _OPAQUE.sub(" ", text)
+    skeleton = _skeleton(text)
     q = _QUERY_WORDS.search(skeleton)
     u = _UPDATE_WORDS.search(skeleton)
     if u and (q is None or u.start() < q.start()):
@@ -161,7 +180,7 @@ def query(
         # absent, so only named-graph-uri gives an empty default graph, as FROM NAMED alone does.
         options["default_graph"] = _graph_nodes(default_graph_uris)
         options["named_graphs"] = _graph_nodes(named_graph_uris)
-    elif not _FROM.search(_OPAQUE.sub(" ", sparql)):
+    elif not _FROM.search(_skeleton(sparql)):
         # The union is only the default when the query names no dataset: pyoxigraph would otherwise ignore
         # FROM / FROM NAMED (SPARQL 1.1 Query §13.2: the dataset clause defines the default graph).
         options["use_default_graph_as_union"] = True
@@ -170,6 +189,8 @@ def query(
     except SyntaxError as err:
         raise QuerySyntaxError(f"malformed query: {err.msg or err}") from None
     except (OSError, RuntimeError, ValueError) as err:
+        if _ARITY.search(str(err)):
+            raise QuerySyntaxError(f"malformed query: {err}") from None
         raise QueryUnsupported(f"query not supported: {err}") from None
     try:
         if stream and max_rows == 0:

@@ -62,6 +62,13 @@ class Settings:
     max_body_bytes: int = field(
         default=1_000_000, metadata={"help": "largest request body accepted (413 above); a query is never that big"}
     )
+    header_timeout_s: float = field(default=10.0, metadata={
+        "help": "seconds a client has to send a request line and headers (from its first byte, or from connecting "
+                "for its first request): a client trickling its headers cannot hold a connection; a real one "
+                "sends them in one packet"})
+    body_timeout_s: float = field(default=30.0, metadata={
+        "help": "seconds a client has to send a request body once its headers are in: a body it declares and "
+                "never finishes cannot hold a connection and a handler; KG_MAX_BODY_BYTES in 30 s is 33 kB/s"})
     service_allowlist: tuple[str, ...] = field(
         default=(), metadata={"help": "SERVICE endpoints a query may call; empty, so queries never reach out"}
     )
@@ -99,6 +106,8 @@ class Settings:
             (self.max_body_bytes > 0, "KG_MAX_BODY_BYTES", "a positive number of bytes"),
             (self.max_file_bytes > 0, "KG_MAX_FILE_BYTES", "a positive number of bytes"),
             (self.check_max_bytes > 0, "KG_CHECK_MAX_BYTES", "a positive number of bytes"),
+            (self.header_timeout_s > 0, "KG_HEADER_TIMEOUT_S", "a positive number of seconds"),
+            (self.body_timeout_s > 0, "KG_BODY_TIMEOUT_S", "a positive number of seconds"),
             (self.workers >= 0, "KG_WORKERS", "0 (queries in threads) or a positive number of processes"),
             (0 <= self.port <= 65535, "KG_PORT", "a TCP port (0-65535)"),
             (self.reasoning in REASONING_MODES, "KG_REASONING", "one of " + ", ".join(REASONING_MODES)),
@@ -161,7 +170,7 @@ def _coerce(name: str, raw: str) -> Any:
             if value < 0:
                 raise ValueError
             return value
-        if name == "query_timeout_s":
+        if name in {"query_timeout_s", "header_timeout_s", "body_timeout_s"}:
             value = float(raw)
             if value <= 0:
                 raise ValueError

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import urllib.parse
 
 import pyoxigraph as ox
@@ -343,15 +344,25 @@ def test_query_page_works_without_javascript(client, kg):
     assert f"{len(figures(kg))} rows" in ran.text and "19546" in ran.text
     assert 'href="/id/claim-19546-children-deported-russia"' in ran.text
     # the one script is the vendored editor, an enhancement of the textarea (no inline or outside scripts)
-    assert page.text.count("<script") == page.text.count('<script src="/static/sparql-editor.js" defer></script>')
+    assert page.text.count("<script") == len(re.findall(
+        r'<script src="/static/sparql-editor.js" defer nonce="[\w-]+"></script>', page.text))
 
 
 def test_query_page_shows_errors_next_to_the_query(client):
-    response = client.get("/", params={"query": "SELECT ?x WHERE {"})
+    response = client.get("/", params={"query": "SELECT ?x WHERE {"}, headers={"accept": "text/html"})
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("text/html")
     assert 'id="error"' in response.text and "malformed query" in response.text
     assert "SELECT ?x WHERE {" in response.text  # the query stays in the form, to be fixed
+
+
+@pytest.mark.parametrize("accept", ["application/json", "*/*", None])
+def test_query_page_errors_are_json_unless_html_is_asked_for(client, accept):
+    """Found by the hostile-traffic review: the query page answered its HTML to Accept: application/json."""
+    response = client.get("/", params={"query": "SELECT ?x WHERE {"}, headers={"accept": accept} if accept else {})
+    assert response.status_code == 400 and response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert set(body) == {"error", "status"} and body["status"] == 400 and "malformed query" in body["error"]
 
 
 def test_bundled_query_is_served(client):

@@ -9,6 +9,11 @@ import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirro
 import { StreamLanguage, syntaxHighlighting, defaultHighlightStyle, bracketMatching } from "@codemirror/language";
 import { sparql } from "@codemirror/legacy-modes/mode/sparql";
 
+// The page's Content-Security-Policy lets in only styles carrying its per-response nonce, which the server puts
+// on this script's tag; CodeMirror writes its styles into a <style> element and must carry it too. Read now:
+// document.currentScript is set only while this script runs.
+const nonce = document.currentScript ? document.currentScript.nonce : "";
+
 function enhance(textarea) {
   const form = textarea.form;
   const run = () => { if (form.requestSubmit) form.requestSubmit(); else form.submit(); return true; };
@@ -21,6 +26,7 @@ function enhance(textarea) {
         keymap.of([{ key: "Mod-Enter", run }, indentWithTab, ...defaultKeymap, ...historyKeymap]),
         EditorView.updateListener.of((update) => { if (update.docChanged) textarea.value = update.state.doc.toString(); }),
         EditorView.contentAttributes.of({ "aria-label": "SPARQL query", "aria-multiline": "true" }),
+        ...(nonce ? [EditorView.cspNonce.of(nonce)] : []),
       ],
     }),
   });

@@ -21,13 +21,15 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kg import __version__
 from kg.errors import InternalError, KgError, NotAcceptable, PayloadTooLarge
 from kg.settings import Settings
-from kg.web.errorpages import error_answer
+from kg.web.errorpages import PlainErrors, error_answer
 from kg.web.methods import Methods, add_head_routes, allowed_methods
+from kg.web.security import RequestTarget, SecurityHeaders
 from kg.web.state import ServerState
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -52,6 +54,12 @@ def _install_error_handlers(app: FastAPI) -> None:
         log.error("unexpected error answering %s %s", request.method, request.url.path, exc_info=err)
         internal = InternalError()
         return JSONResponse(internal.to_json(), status_code=internal.http_status)
+
+    @app.exception_handler(ClientDisconnect)
+    async def client_gone(request: Request, err: ClientDisconnect) -> Response:
+        # the client left (or was cut off by KG_BODY_TIMEOUT_S) while its body was read: no one to answer, and
+        # nothing went wrong on the server
+        return Response(status_code=400)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, err: StarletteHTTPException) -> Response:
@@ -145,12 +153,15 @@ def create_app(settings: Settings | None = None, *, data: Sequence[Path | str] |
         openapi_url="/openapi.json",
     )
     _install_error_handlers(app)
+    app.add_middleware(PlainErrors)  # inside Methods, which drops the body of a HEAD answer
     app.add_middleware(Methods, router=app.router)  # inside CORS: a preflight never reaches it
+    app.add_middleware(RequestTarget)  # before any router reads the path or query string
     app.add_middleware(
         CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
         allow_headers=["*"], expose_headers=["ETag", "Last-Modified", "KG-Truncated", "Content-Type", "Link"],
     )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)  # outermost: on every answer, the 413 included
     app.include_router(sparql.router)
     app.include_router(dumps.router)
     app.include_router(void.router)

@@ -1,5 +1,5 @@
 """Helpers shared by the routers: the server state, graph formats, the server's root URL and the ``Vary`` of
-answers built from it, local paths of entity IRIs."""
+answers built from it."""
 
 from __future__ import annotations
 
@@ -43,9 +43,3 @@ def vary(request: Request, *fields: str, reflects_host: bool = False) -> dict[st
     host = ("Host",) if reflects_host and not state_of(request).settings.public_url else ()
     return {"Vary": ", ".join((*fields, *host))}
 
-
-def local_path(iri: str, base: str) -> str | None:
-    """The path on this server of an IRI minted under ``base`` (so links work wherever the server runs)."""
-    if iri.startswith(base):
-        return "/" + iri[len(base):]
-    return None

@@ -36,13 +36,12 @@ _ERROR_REF = {"$ref": "#/components/schemas/Error"}
 
 @dataclass(frozen=True)
 class Documented:
-    """What one operation answers: the media types of a 200, its error statuses (a JSON error body unless
-    ``error_media`` says otherwise) and its bodiless statuses (redirects, 304)."""
+    """What one operation answers: the media types of a 200, its error statuses (the JSON error body; a page
+    answers it as HTML to a browser, kg.web.errorpages) and its bodiless statuses (redirects, 304)."""
 
     media: tuple[str, ...]
     errors: tuple[int, ...] = ()
     bodiless: tuple[int, ...] = ()
-    error_media: str = "application/json"
 
 
 def _media(formats: Iterable[Format]) -> tuple[str, ...]:
@@ -59,8 +58,8 @@ RESPONSES: dict[str, Documented] = {
     "dump_negotiated": Documented(_media(DUMP_FORMATS), (406,), (304,)),
     "dump_by_extension": Documented(_media(DUMP_FORMATS), (404,), (304,)),
     "well_known_void": Documented((*_media(GRAPH_RESULT_FORMATS[:4]), "text/html"), (406,)),
-    # the query page shows a failed query's message next to the form, with the error's status
-    "query_page": Documented(("text/html",), (400, 403, 501, 503), error_media="text/html"),
+    # the query page shows a failed query's message next to the form (to a browser), with the error's status
+    "query_page": Documented(("text/html",), (400, 403, 501, 503)),
     "figures_page": Documented(_FIGURES, (400, 406)),
     "figures_data": Documented(_FIGURES[1:], (400, 404)),
     "compare_page": Documented(_FIGURES, (406,)),
@@ -110,9 +109,7 @@ def _responses(documented: Documented, fastapi_ok: dict[str, Any]) -> dict[str, 
         responses[str(status)] = {"description": HTTPStatus(status).phrase}
     json_error = {"application/json": {"schema": _ERROR_REF}}
     for status in documented.errors:
-        content = json_error if documented.error_media == "application/json" else {
-            documented.error_media: {"schema": {"type": "string"}}}
-        responses[str(status)] = {"description": HTTPStatus(status).phrase, "content": content}
+        responses[str(status)] = {"description": HTTPStatus(status).phrase, "content": json_error}
     # an unexpected failure is answered by the application's one handler, as JSON, on every route
     responses["500"] = {"description": HTTPStatus(500).phrase, "content": json_error}
     return dict(sorted(responses.items()))

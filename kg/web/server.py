@@ -30,6 +30,7 @@ async def _serve(settings: Settings, data: Sequence[Path | str] | None) -> int:
     import uvicorn
 
     from kg.web.app import create_app
+    from kg.web.connection import connection_class
     from kg.web.state import ServerState
 
     sock = bind(settings.host, settings.port)  # first: a port in use fails at once, not after a long load
@@ -52,7 +53,8 @@ async def _serve(settings: Settings, data: Sequence[Path | str] | None) -> int:
         shown = f"[{host}]" if ":" in host else host
         print(f"kg: serving http://{shown}:{port}/ from root {settings.root} (SPARQL endpoint /sparql; Ctrl+C "
               "stops)", file=sys.stderr)
-        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False,
+                                               http=connection_class(settings)))
         await server.serve(sockets=[sock])
     finally:
         await state.close()  # also when serving fails: no worker outlives the command
