@@ -94,6 +94,14 @@ class QueryTimeout(KgError):
     http_status = 503
 
 
+class WorkerMemoryExceeded(KgError):
+    """A query needed more memory than a query worker may use (setting ``KG_WORKER_MEMORY_MB``); the worker was
+    replaced. 503 like :class:`QueryTimeout`: the request is well formed and the server refuses to spend more on
+    it; a 4xx would say the client's request is malformed, and 507 is WebDAV's storage status."""
+
+    http_status = 503
+
+
 class NotAcceptable(KgError):
     """No representation matches the client's ``Accept`` header (RFC 9110 §15.5.7)."""
 

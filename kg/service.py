@@ -5,12 +5,26 @@ Routers call typed methods (:meth:`Service.query`, :meth:`Service.describe`, :me
 so no router names a worker operation and a reader can follow a request from the router to the engine by names
 alone. Limits live here too: a request's query is bounded by ``KG_QUERY_TIMEOUT_S``; work done once per data
 version (dumps, counts, the figures view) gets at least an hour.
+
+Lanes (:class:`kg.workers.pool.Lane`): requests start in the light lane (``KG_LIGHT_WORKERS``) with a budget of
+``KG_LIGHT_BUDGET_S`` to compute; one that needs longer is moved to the heavy lane (``KG_WORKERS``) and its
+query's shape (the text with names and constants blanked) is remembered, so the next query of that shape goes
+to the heavy lane at once. A light worker's streamed answer is read at once into memory (up to
+:data:`LIGHT_ANSWER_BYTES`), so the worker is free again whatever the client's reading speed; a longer answer is
+streamed from the worker and its shape remembered as heavy: large answers belong to the heavy lane, where a slow
+reader holds a heavy worker, not a light one. A request waiting for a light worker waits there (within its
+deadline), never in the heavy lane. Heavy queries filling the heavy lane thus never make an entity page, an ASK
+or a selective lookup wait; the cost of a new heavy shape is at most the budget of one light worker (or, for a
+large answer read slowly, its deadline).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import re
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,7 +33,7 @@ from kg.errors import InternalError
 from kg.graph import SourceFile
 from kg.settings import Settings
 from kg.workers.operations import DumpInfo, Stats
-from kg.workers.pool import QueryPool
+from kg.workers.pool import BudgetExceeded, Lane, QueryPool
 from kg.workers.protocol import (
     Answer,
     CompareTask,
@@ -29,6 +43,8 @@ from kg.workers.protocol import (
     PrepareFiguresTask,
     QueryTask,
     StatsTask,
+    Task,
+    one_chunk,
 )
 
 log = logging.getLogger("kg.service")
@@ -36,6 +52,26 @@ T = TypeVar("T")
 
 #: Seconds allowed to work done once per data version, whatever KG_QUERY_TIMEOUT_S says.
 ONCE_PER_VERSION_S = 3600.0
+#: How many heavy query shapes are remembered (least recently seen forgotten first).
+HEAVY_SHAPES = 1000
+#: A light worker's answer up to this size is read whole at once, freeing the worker before the client reads it.
+LIGHT_ANSWER_BYTES = 4 * 1024 * 1024
+# What varies between queries of one shape: strings, IRIs, prefixed names, variables, numbers; and whitespace.
+_CONSTANTS = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|<[^<>\s]*>|[?$]\w+|\b\w*:\w*|\b\d[\d.eE+-]*')
+_SPACE = re.compile(r"\s+")
+
+
+def shape(sparql: str) -> str:
+    """The query with its constants and names blanked: queries that differ only in those cost about the same."""
+    return _SPACE.sub(" ", _CONSTANTS.sub("_", sparql)).strip()
+
+
+async def _chain(first: list[bytes], answer: Answer) -> AsyncIterator[bytes]:
+    """The chunks already read, then the rest of ``answer``'s."""
+    for chunk in first:
+        yield chunk
+    async for chunk in answer.chunks:
+        yield chunk
 
 
 def _expect(value: object, kind: type[T]) -> T:
@@ -54,6 +90,7 @@ class Service:
                  snapshot: tuple[list[SourceFile], list[tuple[str, str]]] | None = None) -> None:
         self.settings = settings
         self._pool = QueryPool(settings, data, store_path=store_path, snapshot=snapshot)
+        self._heavy: OrderedDict[str, None] = OrderedDict()
 
     async def start(self) -> None:
         """Start the workers and wait until each has the graph; raises the first load error."""
@@ -73,34 +110,85 @@ class Service:
         """How many workers have been replaced (killed at the timeout, or died)."""
         return self._pool.restarts
 
+    @property
+    def pool(self) -> QueryPool:
+        """The worker pool (for status, benchmarks and tests)."""
+        return self._pool
+
     def _long(self) -> float:
         return max(ONCE_PER_VERSION_S, self.settings.query_timeout_s)
 
+    async def _request(self, task: Task, key: str) -> object:
+        """Run a request's task: in the light lane within its budget unless ``key`` (its shape) is known to be
+        heavy, else (or then) in the heavy lane until the request's deadline."""
+        if self._pool.light_size and key not in self._heavy:
+            started = time.monotonic()
+            try:
+                value = await self._pool.run(task, lane=Lane.LIGHT, budget=self.settings.light_budget_s)
+            except BudgetExceeded:
+                self._remember(key)
+            else:
+                if isinstance(value, Answer) and value.body is None:
+                    return await self._drain(value, key)
+                return value
+            remaining = self.settings.query_timeout_s - (time.monotonic() - started)
+            return await self._pool.run(task, timeout=max(remaining, 0.001))
+        if key in self._heavy:
+            self._heavy.move_to_end(key)
+        return await self._pool.run(task)
+
+    async def _drain(self, answer: Answer, key: str) -> Answer:
+        """A light worker's streamed answer, read whole when it is at most :data:`LIGHT_ANSWER_BYTES` (the worker
+        is free then); else its shape is remembered as heavy and the rest streams from the worker."""
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async for chunk in answer.chunks:
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > LIGHT_ANSWER_BYTES:
+                    self._remember(key)
+                    return Answer(meta=answer.meta, chunks=_chain(chunks, answer), release=answer.release,
+                                  deadline=answer.deadline)
+        except BaseException:  # failed or cancelled (client gone): the worker is replaced, not left writing
+            answer.close()
+            raise
+        body = b"".join(chunks)
+        return Answer(meta=answer.meta, chunks=one_chunk(body), body=body)
+
+    def _remember(self, key: str) -> None:
+        self._heavy[key] = None
+        while len(self._heavy) > HEAVY_SHAPES:
+            self._heavy.popitem(last=False)
+
     async def query(self, sparql: str, *, result_format: str, graph_format: str,
                     default_graph_uris: Sequence[str] = (), named_graph_uris: Sequence[str] = (),
-                    base_iri: str | None = None, max_rows: int | None = None) -> Answer:
+                    base_iri: str | None = None, max_rows: int | None = None,
+                    max_bytes: int | None = None) -> Answer:
         """Run a query; the answer is rendered in ``result_format`` (SELECT/ASK) or ``graph_format`` (graphs) and
-        must be read or closed. ``max_rows`` None is ``KG_MAX_ROWS``, 0 no cap. Raises the typed query errors
-        (syntax 400, refused 403, timeout 503 ...)."""
+        must be read or closed. ``max_rows`` None is ``KG_MAX_ROWS``, 0 no cap; ``max_bytes`` (pages) cuts long
+        literals and stops the rows past that many characters (``truncated``, and ``cut`` when a term was cut).
+        Raises the typed query errors (syntax 400, refused 403, timeout or memory 503 ...)."""
         task = QueryTask(sparql=sparql, result_format=result_format, graph_format=graph_format,
                          default_graph_uris=tuple(default_graph_uris), named_graph_uris=tuple(named_graph_uris),
-                         base_iri=base_iri, max_rows=max_rows)
-        return _expect(await self._pool.run(task), Answer)
+                         base_iri=base_iri, max_rows=max_rows, max_bytes=max_bytes)
+        return _expect(await self._request(task, shape(sparql)), Answer)
 
     async def query_bytes(self, sparql: str, *, result_format: str, graph_format: str,
-                          max_rows: int | None = None) -> tuple[bytes, dict[str, Any]]:
+                          max_rows: int | None = None, max_bytes: int | None = None) -> tuple[bytes, dict[str, Any]]:
         """:meth:`query`, read whole (for pages): the body and the answer's metadata (form, format, truncated)."""
-        answer = await self.query(sparql, result_format=result_format, graph_format=graph_format, max_rows=max_rows)
+        answer = await self.query(sparql, result_format=result_format, graph_format=graph_format, max_rows=max_rows,
+                                  max_bytes=max_bytes)
         return await answer.read(), answer.meta
 
     async def describe(self, iri: str, *, graph_format: str) -> bytes | None:
         """The Concise Bounded Description of ``iri`` in ``graph_format``; None when nothing describes it."""
-        value = await self._pool.run(DescribeTask(iri=iri, graph_format=graph_format))
+        value = await self._request(DescribeTask(iri=iri, graph_format=graph_format), "describe " + iri)
         return None if value is None else await _expect(value, Answer).read()
 
     async def entity(self, iri: str) -> EntityView | None:
         """What the entity page shows; None when nothing describes ``iri``."""
-        value = await self._pool.run(EntityTask(iri=iri))
+        value = await self._request(EntityTask(iri=iri), "entity " + iri)
         return None if value is None else _expect(value, EntityView)
 
     async def dump_file(self, path: Path, *, format: str, inferred: bool = True) -> DumpInfo:

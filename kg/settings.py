@@ -74,6 +74,19 @@ class Settings:
     )
     store_dir: Path | None = field(default=None, metadata={"help": "on-disk store directory; None keeps it in memory"})
     workers: int = field(default=2, metadata={"help": "query worker processes of `kg serve`"})
+    light_workers: int = field(default=2, metadata={
+        "help": "query workers kept for light requests (entity pages, ASK, selective lookups) beside KG_WORKERS, "
+                "so heavy queries cannot make them wait; forked from the same graph, so each costs little memory"})
+    light_budget_s: float = field(default=0.3, metadata={
+        "help": "seconds a request may compute in a light worker; past it the request moves to the other "
+                "workers (within KG_QUERY_TIMEOUT_S) and its query's shape is remembered as heavy"})
+    worker_memory_mb: int = field(default=2048, metadata={
+        "help": "address space a query worker may add beyond the loaded graph (RLIMIT_AS); a query needing more "
+                "fails alone with 503 and its worker is replaced; 0 lifts the bound. The example queries at 100,000 "
+                "claims add at most about 650 MB, so the default leaves three times that"})
+    worker_recycle_mb: int = field(default=256, metadata={
+        "help": "private memory a query worker may keep after a query before it is replaced by a fresh fork "
+                "(memory freed by a heavy query is not always returned to the system); 0 never recycles"})
     public_url: str | None = field(default=None, metadata={
         "help": "the server's public root URL (e.g. https://kg.example.org) written into the service description "
                 "and VoID; None reflects the request's Host header, so answers carry Vary: Host"})
@@ -109,6 +122,10 @@ class Settings:
             (self.header_timeout_s > 0, "KG_HEADER_TIMEOUT_S", "a positive number of seconds"),
             (self.body_timeout_s > 0, "KG_BODY_TIMEOUT_S", "a positive number of seconds"),
             (self.workers >= 0, "KG_WORKERS", "0 (queries in threads) or a positive number of processes"),
+            (self.light_workers >= 0, "KG_LIGHT_WORKERS", "0 (no light lane) or a positive number of processes"),
+            (self.light_budget_s > 0, "KG_LIGHT_BUDGET_S", "a positive number of seconds"),
+            (self.worker_memory_mb >= 0, "KG_WORKER_MEMORY_MB", "0 (unbounded) or a positive number of MiB"),
+            (self.worker_recycle_mb >= 0, "KG_WORKER_RECYCLE_MB", "0 (never) or a positive number of MiB"),
             (0 <= self.port <= 65535, "KG_PORT", "a TCP port (0-65535)"),
             (self.reasoning in REASONING_MODES, "KG_REASONING", "one of " + ", ".join(REASONING_MODES)),
             (self.reasoner in REASONERS, "KG_REASONER", "one of " + ", ".join(REASONERS)),
@@ -165,12 +182,13 @@ class Settings:
 
 def _coerce(name: str, raw: str) -> Any:
     try:
-        if name in {"port", "max_rows", "max_body_bytes", "max_file_bytes", "check_max_bytes", "workers"}:
+        if name in {"port", "max_rows", "max_body_bytes", "max_file_bytes", "check_max_bytes", "workers",
+                    "light_workers", "worker_memory_mb", "worker_recycle_mb"}:
             value: Any = int(raw)
             if value < 0:
                 raise ValueError
             return value
-        if name in {"query_timeout_s", "header_timeout_s", "body_timeout_s"}:
+        if name in {"query_timeout_s", "header_timeout_s", "body_timeout_s", "light_budget_s"}:
             value = float(raw)
             if value <= 0:
                 raise ValueError

@@ -51,7 +51,7 @@ async def ask(pool: QueryPool) -> bytes:
 
 def test_in_memory_workers_are_forked_from_one_loaded_graph(settings):
     async def scenario() -> tuple[list[int], int | None]:
-        pool = QueryPool(settings.replace(workers=2))
+        pool = QueryPool(settings.replace(workers=2, light_workers=0))
         await pool.start()
         try:
             server = pool.forkserver_pid
@@ -71,7 +71,7 @@ def test_in_memory_workers_are_forked_from_one_loaded_graph(settings):
 
 def test_a_worker_stopped_at_the_timeout_is_forked_again_without_reloading(settings):
     async def scenario() -> list[int]:
-        pool = QueryPool(settings.replace(workers=1, query_timeout_s=1))
+        pool = QueryPool(settings.replace(workers=1, light_workers=0, query_timeout_s=1))
         await pool.start()
         try:
             server, (first,) = pool.forkserver_pid, pool.worker_pids
@@ -92,7 +92,7 @@ def test_a_worker_stopped_at_the_timeout_is_forked_again_without_reloading(setti
 
 def test_the_pool_recovers_when_the_fork_server_dies(settings):
     async def scenario() -> list[int]:
-        pool = QueryPool(settings.replace(workers=1, query_timeout_s=1))
+        pool = QueryPool(settings.replace(workers=1, light_workers=0, query_timeout_s=1))
         await pool.start()
         try:
             server, (orphan,) = pool.forkserver_pid, pool.worker_pids
@@ -119,7 +119,7 @@ def test_replacements_asked_for_at_once_restart_the_fork_server_once(settings):
     answers on the control pipe and the pool stayed empty)."""
 
     async def scenario() -> list[int]:
-        pool = QueryPool(settings.replace(workers=2, query_timeout_s=5))
+        pool = QueryPool(settings.replace(workers=2, light_workers=0, query_timeout_s=5))
         await pool.start()
         try:
             server, workers = pool.forkserver_pid, pool.worker_pids
@@ -148,7 +148,7 @@ def test_a_worker_of_a_replaced_fork_server_is_still_killed_at_the_timeout(setti
     not through a fork server that never knew it."""
 
     async def scenario() -> list[int]:
-        pool = QueryPool(settings.replace(workers=2, query_timeout_s=1))
+        pool = QueryPool(settings.replace(workers=2, light_workers=0, query_timeout_s=1))
         await pool.start()
         try:
             server, originals = pool.forkserver_pid, pool.worker_pids

@@ -1,10 +1,16 @@
 """``/``: the query page. A SPARQL form that works without JavaScript, the example catalogue, and the results
 rendered on the server: labels in the cells (the raw term on hover), ``SELECT *`` columns in the query's order,
 download links to ``/sparql?format=`` and a permalink.
+
+What a page holds is bounded whatever the query returns: at most :data:`PAGE_ROWS` rows, literals cut at
+:data:`kg.workers.operations.PAGE_TERM_CHARS` characters and rows stopped past :data:`PAGE_CHARS` characters of
+terms, all done in the query worker, so the server's event loop never parses or renders a huge result (the
+download links have it whole).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 from urllib.parse import urlencode
@@ -21,6 +27,8 @@ from kg.web.state import ServerState
 
 router = APIRouter()
 PAGE_ROWS = 1000
+#: The characters of terms a page shows at most (about a megabyte of HTML once rendered).
+PAGE_CHARS = 500_000
 DOWNLOADS = ("csv", "tsv", "json")
 
 
@@ -28,9 +36,10 @@ async def _run_select(state: ServerState, text: str) -> dict[str, Any]:
     """A SELECT/ASK for a page, parsed from SPARQL JSON, with its ``truncated`` flag and the labels of the IRIs
     it holds (one more query, bounded by :data:`kg.catalogue.MAX_LABELS`)."""
     body, meta = await state.graph.query_bytes(text, result_format="json", graph_format="turtle",
-                                               max_rows=PAGE_ROWS)
-    data = json.loads(body)
+                                               max_rows=PAGE_ROWS, max_bytes=PAGE_CHARS)
+    data = await asyncio.to_thread(json.loads, body)  # bounded, yet parsing a megabyte would stall other requests
     data["truncated"] = meta.get("truncated", False)
+    data["cut"] = meta.get("cut", False)
     data["labels"] = {}
     if "results" in data:
         data["head"]["vars"] = catalogue.star_order(text, data["head"]["vars"])
@@ -54,7 +63,7 @@ async def query_page(request: Request, query: str | None = None) -> HTMLResponse
     try:
         if query and query_form(query) in ("CONSTRUCT", "DESCRIBE"):
             body, _meta = await state.graph.query_bytes(query, result_format="json", graph_format="turtle",
-                                                        max_rows=PAGE_ROWS)
+                                                        max_rows=PAGE_ROWS, max_bytes=PAGE_CHARS)
             graph_text = body.decode("utf-8")
         elif query:
             result = await _run_select(state, query)

@@ -9,6 +9,8 @@ Description, or redirects to the query page when HTML is the client's best choic
 
 from __future__ import annotations
 
+import asyncio
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -18,7 +20,7 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from kg.descriptions import service_description
-from kg.errors import NotAcceptable, UnsupportedMediaType, UpdateRefused, UsageError
+from kg.errors import NotAcceptable, QueryTimeout, UnsupportedMediaType, UpdateRefused, UsageError
 from kg.formats import BY_NAME, Format, by_name, by_parameter, formats_for, negotiate
 from kg.query import query_form
 from kg.web.common import GRAPH_RESULT_FORMATS, graph_response, root_of, state_of, vary
@@ -170,8 +172,11 @@ async def _answer(request: Request) -> Response:
 
 
 class AnswerResponse(StreamingResponse):
-    """Streams a worker's answer and releases the worker however the response ends (finished, aborted, or the
-    client gone before the first chunk)."""
+    """Streams a worker's answer (in messages of at most :data:`kg.workers.protocol.CHUNK_BYTES`) and releases
+    the worker however the response ends (finished, aborted, or the client gone before the first chunk).
+
+    The answer's deadline holds here too: a client that reads slowly or not at all leaves the response waiting
+    to send, and at the deadline the response is aborted (the pool has freed the worker by then already)."""
 
     def __init__(self, answer: Answer, **kwargs: Any) -> None:
         super().__init__(answer.chunks, **kwargs)
@@ -179,7 +184,15 @@ class AnswerResponse(StreamingResponse):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            await super().__call__(scope, receive, send)
+            if self.answer.deadline is None:
+                await super().__call__(scope, receive, send)
+                return
+            try:
+                async with asyncio.timeout(max(0.0, self.answer.deadline - time.monotonic())):
+                    await super().__call__(scope, receive, send)
+            except TimeoutError:  # aborted: a client must not take half an answer for the whole
+                raise QueryTimeout("query exceeded KG_QUERY_TIMEOUT_S while the client was reading the answer",
+                                   setting="KG_QUERY_TIMEOUT_S") from None
         finally:
             self.answer.close()
 

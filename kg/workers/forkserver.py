@@ -11,9 +11,10 @@ safe in it. Protocol on its control pipe, one request at a time:
 
 * ``("fork",)`` -> ``("forked", pid)`` followed by the worker's end of a new socket pair (``SCM_RIGHTS``), or
   an ``error`` message of :mod:`kg.workers.protocol`;
-* ``("kill", pid)`` -> no answer; the server reaps its child. The server process itself has killed it
-  already through a pidfd taken when the worker was forked, so a worker outlives neither a kill nor a fork
-  server that died or was replaced meanwhile;
+* ``("kill", pid)`` -> ``("killed", status)``: the server reaps its child and answers its wait status (None
+  when unknown), so the pool can tell a worker that died for lack of memory from one it killed. The server
+  process itself has killed it already through a pidfd taken when the worker was forked, so a worker outlives
+  neither a kill nor a fork server that died or was replaced meanwhile;
 * ``None`` or end of file -> kill every child and exit.
 
 Only for the in-memory store: RocksDB runs background threads that do not survive ``fork()``, so workers of
@@ -35,7 +36,7 @@ from typing import Any
 
 from kg.errors import KgError
 from kg.settings import Settings
-from kg.workers import operations
+from kg.workers import memory, operations
 from kg.workers.protocol import Kind, error_message, raise_error, recv
 
 
@@ -45,15 +46,19 @@ class ForkedWorker:
 
     def __init__(self, conn: Connection, pid: int, pidfd: int | None, server: ForkServer) -> None:
         self.conn, self.pid, self.pidfd, self.server = conn, pid, pidfd, server
+        self.status: int | None = None  # the wait status once killed and reaped (None: unknown)
 
     def kill(self) -> None:
+        """Kill and have it reaped (again: a no-op)."""
+        if self.conn.closed:
+            return
         if self.pidfd is not None:
             with contextlib.suppress(OSError):
                 signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
             with contextlib.suppress(OSError):
                 os.close(self.pidfd)
             self.pidfd = None
-        self.server.reap(self.pid)
+        self.status = self.server.reap(self.pid)
         with contextlib.suppress(Exception):
             self.conn.close()
 
@@ -114,15 +119,20 @@ class ForkServer:
                 pidfd = None
         return ForkedWorker(Connection(fd), pid, pidfd, self)
 
-    def reap(self, pid: int) -> None:
-        """Have the fork server kill (if it is still running) and reap a worker it forked."""
+    def reap(self, pid: int) -> int | None:
+        """Have the fork server kill (if it is still running) and reap a worker it forked; its wait status, or
+        None when unknown (the fork server is gone: the worker, killed through its pidfd, is reaped by init)."""
         try:
             if self.control is None:
                 raise OSError
             with self._lock:
                 self.control.send(("kill", pid))
-        except (OSError, ValueError):
-            pass  # the fork server is gone: the worker, killed through its pidfd, is reaped by init
+                if not self.control.poll(5.0):  # it answers at once unless it is gone or hung
+                    raise OSError
+                message = self.control.recv()
+        except (OSError, ValueError, EOFError):
+            return None
+        return message[1] if message[0] == "killed" else None
 
     def stop(self) -> None:
         """Stop the fork server and (through it) every worker it forked."""
@@ -181,23 +191,29 @@ def _server_main(control: Connection, settings: Settings, paths: Sequence[str] |
     except OSError:  # the server went away while the graph was loading
         return
     children: set[int] = set()
+    ended: dict[int, int] = {}  # wait statuses of workers reaped before the server asked for them
     try:
         while True:
             try:
                 while not control.poll(1.0):
-                    _reap(children)  # workers that ended on their own do not linger as zombies
+                    _reap(children, ended)  # workers that ended on their own do not linger as zombies
                 message = control.recv()
             except (EOFError, OSError):
                 return
-            _reap(children)
+            _reap(children, ended)
             if message is None:
                 return
             if message[0] == "kill":
+                status = ended.pop(message[1], None)
                 if message[1] in children:
                     with contextlib.suppress(OSError):
                         os.kill(message[1], signal.SIGKILL)
-                        os.waitpid(message[1], 0)
+                        status = os.waitpid(message[1], 0)[1]
                     children.discard(message[1])
+                try:
+                    control.send(("killed", status))
+                except OSError:
+                    return
                 continue
             ours, theirs = socket.socketpair()
             try:
@@ -215,6 +231,7 @@ def _server_main(control: Connection, settings: Settings, paths: Sequence[str] |
                 try:
                     control.close()
                     ours.close()
+                    memory.bound_memory(settings.worker_memory_mb)
                     operations.serve(Connection(theirs.detach()), state)
                 except BaseException:
                     code = 1
@@ -236,10 +253,14 @@ def _server_main(control: Connection, settings: Settings, paths: Sequence[str] |
                 os.waitpid(pid, 0)
 
 
-def _reap(children: set[int]) -> None:
-    """Collect workers that ended on their own (without blocking), so none lingers as a zombie."""
+def _reap(children: set[int], ended: dict[int, int]) -> None:
+    """Collect workers that ended on their own (without blocking), so none lingers as a zombie; their wait
+    statuses are kept in ``ended`` until the server asks (a bounded number: it asks for every worker it had)."""
     for pid in list(children):
         with contextlib.suppress(ChildProcessError):
-            done, _ = os.waitpid(pid, os.WNOHANG)
+            done, status = os.waitpid(pid, os.WNOHANG)
             if done:
                 children.discard(pid)
+                ended[pid] = status
+    while len(ended) > 1000:
+        del ended[next(iter(ended))]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gzip
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -21,10 +21,11 @@ from kg import entities
 from kg.files import atomic_writer
 from kg.graph import KnowledgeGraph, SourceFile, load, load_pairs
 from kg.graph import dump as dump_graph
-from kg.query import AskResult, GraphResult, SelectResult
+from kg.query import AskResult, GraphResult, SelectResult, Term
 from kg.query import query as run_query
 from kg.render import SELECT_RENDERERS, ask_text, iter_graph
 from kg.settings import INFERRED_GRAPH, Settings
+from kg.workers import memory
 from kg.workers.protocol import (
     CompareTask,
     DescribeTask,
@@ -81,19 +82,57 @@ def open_state(settings: Settings, paths: Sequence[str] | None, store_path: str 
 
 
 def query(kg: KnowledgeGraph, task: QueryTask) -> Stream:
-    """Run a query; the body is rendered in the task's result format (SELECT/ASK) or graph format (graphs)."""
+    """Run a query; the body is rendered in the task's result format (SELECT/ASK) or graph format (graphs).
+    With ``task.max_bytes`` (pages) long terms are cut and rows stop once the budget is spent (``truncated``)."""
     cap = kg.settings.max_rows if task.max_rows is None else task.max_rows
     result = run_query(kg, task.sparql, default_graph_uris=task.default_graph_uris,
                        named_graph_uris=task.named_graph_uris, base_iri=task.base_iri, max_rows=cap, stream=cap == 0)
     if isinstance(result, AskResult):
         return Stream({"form": "ASK", "format": task.result_format, "truncated": False},
                       [ask_text(result, task.result_format)])
+    meta: dict[str, Any] = {"form": "SELECT", "format": task.result_format, "truncated": result.truncated}
     if isinstance(result, SelectResult):
-        return Stream({"form": "SELECT", "format": task.result_format, "truncated": result.truncated},
-                      SELECT_RENDERERS[task.result_format](result.variables, result.rows))
+        rows: Iterable[tuple[Term | None, ...]] = result.rows
+        if task.max_bytes is not None:
+            rows = _within(rows, task.max_bytes, meta)
+        return Stream(meta, SELECT_RENDERERS[task.result_format](result.variables, rows))
     assert isinstance(result, GraphResult)
-    return Stream({"form": "CONSTRUCT", "format": task.graph_format, "truncated": result.truncated},
-                  iter_graph(result.triples, task.graph_format))
+    meta.update(form="CONSTRUCT", format=task.graph_format)
+    triples: Iterable[ox.Triple] = result.triples
+    if task.max_bytes is not None:
+        triples = (ox.Triple(*row) for row in _within(((t.subject, t.predicate, t.object) for t in triples),
+                                                      task.max_bytes, meta))
+    return Stream(meta, iter_graph(triples, task.graph_format))
+
+
+#: The longest term a page shows: a cell longer than this is cut (the download links have it whole).
+PAGE_TERM_CHARS = 2000
+
+
+def _cut(term: Any) -> Any:
+    """A literal longer than :data:`PAGE_TERM_CHARS`, cut and marked with an ellipsis (IRIs and blank nodes are
+    left whole: cutting one could make it invalid, and the page's byte budget bounds them)."""
+    if isinstance(term, ox.Literal) and len(term.value) > PAGE_TERM_CHARS:
+        cut = term.value[:PAGE_TERM_CHARS] + "…"
+        return ox.Literal(cut, language=term.language) if term.language else ox.Literal(cut, datatype=term.datatype)
+    return term
+
+
+def _within(rows: Iterable[tuple[Any, ...]], budget: int, meta: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
+    """``rows`` with long literals cut, stopping (and setting ``meta["truncated"]``) once the terms shown
+    would pass ``budget`` characters: what a page holds stays bounded whatever the query returns. Sets
+    ``meta["cut"]`` when a term was cut. The flags are set while the body is rendered: they reach the server
+    with the ``end`` message (see :func:`kg.workers.protocol.send_result`)."""
+    spent = 0
+    for row in rows:
+        shown = tuple(_cut(t) for t in row)
+        if any(a is not b for a, b in zip(shown, row, strict=True)):
+            meta["cut"] = True
+        spent += sum(len(t.value) for t in shown if t is not None and not isinstance(t, ox.Triple))
+        if spent > budget:
+            meta["truncated"] = True
+            return
+        yield shown
 
 
 def _valid_iri(iri: str) -> bool:
@@ -192,6 +231,8 @@ def run(kg: KnowledgeGraph, task: Task, send: Callable[[tuple[Any, ...]], None])
     ``error`` message and never hangs it (an unexpected one is logged with its traceback first)."""
     try:
         send_result(perform(kg, task), send)
+    except MemoryError:  # Python's allocations fail at the bound (RLIMIT_AS); the engine's abort the worker
+        send(error_message(memory.memory_error(kg.settings), "running a task"))
     except BaseException as err:
         send(error_message(err, f"running {type(task).__name__}"))
 

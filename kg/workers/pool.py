@@ -9,6 +9,12 @@ persisted store each worker is spawned and opens it read-only. Workers answer th
 :mod:`kg.workers.protocol` over a pipe, so large results reach the client without being held whole.
 ``workers=0`` runs tasks in threads of the calling process instead (no hard stop; for tests and
 ``kg serve --get``). Only :mod:`kg.service` uses the pool.
+
+Bounds: the deadline is kept by a timer, not by the reader, so a client that stops reading a streamed answer
+loses its worker at the deadline all the same; each worker's address space is bounded (``KG_WORKER_MEMORY_MB``,
+``RLIMIT_AS``), and a worker that died of it is reported as :class:`kg.errors.WorkerMemoryExceeded`; a worker that
+kept more than ``KG_WORKER_RECYCLE_MB`` of private memory after a long task is replaced by a fresh fork. Workers
+are in two lanes (:class:`Lane`): a few light ones beside ``KG_WORKERS`` heavy ones.
 """
 
 from __future__ import annotations
@@ -16,18 +22,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing
+import os
 import signal
 import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
+from enum import StrEnum
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from kg.errors import KgError, QueryTimeout
+from kg.errors import KgError, QueryTimeout, WorkerMemoryExceeded
 from kg.settings import Settings
-from kg.workers import operations
+from kg.workers import memory, operations
 from kg.workers.forkserver import ForkedWorker, ForkServer
 from kg.workers.protocol import Answer, Kind, Task, error_message, one_chunk, raise_error, recv
 
@@ -42,7 +50,25 @@ def _worker_main(conn: Connection, settings: Settings, paths: Sequence[str] | No
     except BaseException as err:
         conn.send(error_message(err, "opening the graph"))
         return
+    memory.bound_memory(settings.worker_memory_mb)
     operations.serve(conn, state)
+
+
+class Lane(StrEnum):
+    """Which workers run a task: ``light`` ones are kept for cheap requests, so heavy queries filling the
+    ``heavy`` lane never make an entity page wait (see :mod:`kg.service` for what goes where)."""
+
+    LIGHT = "light"
+    HEAVY = "heavy"
+
+
+#: The scheduling niceness of heavy-lane workers (0 is the server's own; 19 the lowest priority).
+HEAVY_NICENESS = 10
+
+
+class BudgetExceeded(Exception):
+    """A task's worker did not answer within the budget its caller gave (the light lane's) and has been
+    replaced. Never reaches a client: :mod:`kg.service` runs the task again in the heavy lane."""
 
 
 class _Worker:
@@ -54,6 +80,18 @@ class _Worker:
         self.process.start()
         child.close()
 
+    @property
+    def pid(self) -> int:
+        return int(self.process.pid)
+
+    @property
+    def status(self) -> int | None:
+        """The wait status once it has ended (multiprocessing's exit code turned back into one)."""
+        code = self.process.exitcode
+        if code is None:
+            return None
+        return (-code) & 0x7F if code < 0 else (code & 0xFF) << 8
+
     def kill(self) -> None:
         with contextlib.suppress(Exception):
             self.process.kill()
@@ -63,7 +101,7 @@ class _Worker:
 
 
 class QueryPool:
-    """A fixed number of worker processes answering tasks with a deadline."""
+    """A fixed number of worker processes in two lanes (:class:`Lane`), answering tasks with a deadline."""
 
     def __init__(self, settings: Settings, paths: Sequence[Path | str] | None = None, *, size: int | None = None,
                  store_path: Path | None = None, snapshot: Any = None) -> None:
@@ -72,23 +110,29 @@ class QueryPool:
         self.store_path = str(store_path) if store_path is not None else None
         self.snapshot = snapshot  # (sources, [(copy, graph)]) from kg.graph.snapshot, or None
         self.size = settings.workers if size is None else size
+        self.light_size = settings.light_workers if self.size > 0 else 0
         self._ctx = multiprocessing.get_context("spawn")
         # In memory, workers are forked from one loaded copy of the graph (see kg.workers.forkserver); a persisted
         # store is opened read-only by each spawned worker, sharing the operating system's page cache.
         self._forkserver = (ForkServer(self._ctx, settings, self.paths, snapshot)
                             if self.store_path is None and self.size > 0 else None)
-        self._idle: asyncio.Queue[_Worker | ForkedWorker] = asyncio.Queue()
-        self._workers: set[_Worker | ForkedWorker] = set()
+        self._idle: dict[Lane, asyncio.Queue[_Worker | ForkedWorker]] = {lane: asyncio.Queue() for lane in Lane}
+        self._workers: dict[_Worker | ForkedWorker, Lane] = {}
         self._respawns: set[asyncio.Task[None]] = set()
         self._inline_state: Any = None
         self._inline_lock = threading.Lock()
         self.restarts = 0
+        self.recycled = 0  # workers replaced for the memory they kept after a task (not counted in restarts)
         self._closed = False
 
     @property
     def worker_pids(self) -> list[int]:
-        """The process ids of the running workers (for status pages and tests)."""
-        return sorted(w.pid if isinstance(w, ForkedWorker) else w.process.pid for w in self._workers)
+        """The process ids of the running workers of both lanes (for status pages and tests)."""
+        return sorted(w.pid for w in self._workers)
+
+    def lane_pids(self, lane: Lane) -> list[int]:
+        """The process ids of one lane's running workers."""
+        return sorted(w.pid for w, its in self._workers.items() if its == lane)
 
     @property
     def forkserver_pid(self) -> int | None:
@@ -108,57 +152,96 @@ class QueryPool:
             return
         if self._forkserver is not None:
             await self._forkserver.start()
-        await asyncio.gather(*(self._spawn() for _ in range(self.size)))
+        await asyncio.gather(*(self._spawn(Lane.HEAVY) for _ in range(self.size)),
+                             *(self._spawn(Lane.LIGHT) for _ in range(self.light_size)))
 
-    async def _spawn(self) -> None:
+    async def _spawn(self, lane: Lane) -> None:
         worker: _Worker | ForkedWorker
         if self._forkserver is not None:
             worker = await self._forkserver.new_worker()
         else:
             worker = _Worker(self._ctx, self.settings, self.paths, self.store_path, self.snapshot)
-        self._workers.add(worker)
+        self._workers[worker] = lane
         try:
             message = await recv(worker.conn, timeout=3600)
         except (EOFError, OSError):
             worker.kill()
-            self._workers.discard(worker)
+            self._workers.pop(worker, None)
             raise KgError("a query worker stopped before it was ready (see the messages above)") from None
         except BaseException:
             worker.kill()
-            self._workers.discard(worker)
+            self._workers.pop(worker, None)
             raise
         if message[0] != Kind.READY:
             worker.kill()
-            self._workers.discard(worker)
+            self._workers.pop(worker, None)
             raise raise_error(message)
         if self._closed:
             worker.kill()
-            self._workers.discard(worker)
+            self._workers.pop(worker, None)
             return
-        await self._idle.put(worker)
+        if lane == Lane.HEAVY:
+            # a core shared with a light worker goes about nine tenths to the light one
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, worker.pid, HEAVY_NICENESS)
+        await self._idle[lane].put(worker)
 
-    async def _respawn(self) -> None:
+    async def _respawn(self, lane: Lane) -> None:
         """Start a replacement worker, retrying with back-off: a failed start (the data no longer parses, say)
         must not shrink the pool for good."""
         delay = 1.0
         while not self._closed:
             try:
-                await self._spawn()
+                await self._spawn(lane)
                 return
             except Exception as err:  # reported and retried; the pool keeps serving with the other workers
                 print(f"kg: could not start a query worker ({err}); retrying in {delay:g} s", file=sys.stderr)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
 
-    def _replace(self, worker: _Worker | ForkedWorker) -> None:
+    def _replace(self, worker: _Worker | ForkedWorker, *, recycled: bool = False) -> None:
         worker.kill()
-        self._workers.discard(worker)
-        if self._closed:
+        lane = self._workers.pop(worker, None)
+        if lane is None or self._closed:  # replaced already (a stream's release and its failure both ask)
             return
-        self.restarts += 1
-        task = asyncio.get_running_loop().create_task(self._respawn())
+        if recycled:
+            self.recycled += 1
+        else:
+            self.restarts += 1
+        self._background(self._respawn(lane))
+
+    def _background(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
         self._respawns.add(task)
         task.add_done_callback(self._respawns.discard)
+
+    def _give_back(self, worker: _Worker | ForkedWorker, busy_since: float) -> None:
+        """Return a worker that finished its task to its lane; one that worked long enough to have grown is
+        measured first (in a thread: reading smaps walks its page tables) and replaced by a fresh fork when it
+        keeps more than ``KG_WORKER_RECYCLE_MB`` of private memory, so each worker costs about the shared graph."""
+        lane = self._workers.get(worker)
+        if lane is None:
+            return
+        limit_kib = self.settings.worker_recycle_mb * 1024
+        if not limit_kib or time.monotonic() - busy_since < memory.RECYCLE_CHECK_AFTER_S:
+            self._idle[lane].put_nowait(worker)
+            return
+
+        async def check() -> None:
+            if await asyncio.to_thread(memory.private_kib, worker.pid) > limit_kib:
+                self._replace(worker, recycled=True)
+            elif worker in self._workers:
+                self._idle[lane].put_nowait(worker)
+
+        self._background(check())
+
+    def _failure(self, worker: _Worker | ForkedWorker, what: str) -> KgError:
+        """Replace a worker that stopped during a task, and the error for the client: the memory bound's when
+        that is how it died."""
+        self._replace(worker)
+        if self.settings.worker_memory_mb and memory.died_of_memory(worker.status):
+            return memory.memory_error(self.settings)
+        return KgError(what)
 
     async def close(self) -> None:
         self._closed = True
@@ -176,78 +259,114 @@ class QueryPool:
         return QueryTimeout(f"query exceeded KG_QUERY_TIMEOUT_S={self.settings.query_timeout_s:g} seconds",
                             setting="KG_QUERY_TIMEOUT_S")
 
-    async def run(self, task: Task, *, timeout: float | None = None) -> object:
-        """Run a task; returns its value, or an :class:`Answer` whose chunks must be consumed (or closed).
+    async def run(self, task: Task, *, timeout: float | None = None, lane: Lane = Lane.HEAVY,
+                  budget: float | None = None) -> object:
+        """Run a task in ``lane``; returns its value, or an :class:`Answer` whose chunks must be consumed (or
+        closed).
 
-        The deadline covers waiting for a free worker, the query and the stream. Past it the worker is
-        killed (and replaced) and :class:`QueryTimeout` is raised, or the stream ends early.
-        """
+        The deadline covers waiting for a free worker, the query and the stream, whatever the reader does: at
+        the deadline the worker is killed (and replaced) even while the stream waits for a slow client, and
+        :class:`QueryTimeout` is raised, or the stream ends early. ``budget``: seconds a worker may compute until
+        its first message (waiting for a free one is bounded by the deadline only: light requests queue behind
+        light ones, never behind the heavy lane); past it the worker is replaced and :class:`BudgetExceeded`
+        raised. A lane without workers runs its tasks in the heavy lane."""
         limit = self.settings.query_timeout_s if timeout is None else timeout
         deadline = time.monotonic() + limit
         if self.inline:
             return await self._run_inline(task, deadline)
+        if lane == Lane.LIGHT and not self.light_size:
+            lane = Lane.HEAVY
         try:
-            worker = await asyncio.wait_for(self._idle.get(), limit)
+            worker = await asyncio.wait_for(self._idle[lane].get(), limit)
         except TimeoutError:
             raise self._timeout_error() from None
+        busy_since = time.monotonic()
+        first = min(deadline, busy_since + budget) if budget is not None else deadline
+
+        def late() -> KgError | BudgetExceeded:
+            return BudgetExceeded() if first < deadline else self._timeout_error()
+
         try:
             worker.conn.send(task)
-            message = await recv(worker.conn, max(0.0, deadline - time.monotonic()))
+            message = await recv(worker.conn, max(0.0, first - time.monotonic()))
         except TimeoutError:
             self._replace(worker)
-            raise self._timeout_error() from None
+            raise late() from None
         except (EOFError, OSError):
-            self._replace(worker)
-            raise KgError("the query worker stopped unexpectedly; it has been restarted") from None
+            raise self._failure(worker, "the query worker stopped unexpectedly; it has been restarted") from None
         except BaseException:  # cancelled (client gone, shutdown): the worker may still be answering
             self._replace(worker)
             raise
         kind = message[0]
         if kind == Kind.VALUE:
-            self._idle.put_nowait(worker)
+            self._give_back(worker, busy_since)
             return message[1]
         if kind == Kind.WHOLE:
-            self._idle.put_nowait(worker)
+            self._give_back(worker, busy_since)
             return Answer(meta=message[1], chunks=one_chunk(message[2]), body=message[2])
         if kind == Kind.ERROR:
-            self._idle.put_nowait(worker)
-            raise raise_error(message)
+            err = raise_error(message)
+            if isinstance(err, WorkerMemoryExceeded):  # its heap may be left fragmented: start afresh
+                self._replace(worker)
+            else:
+                self._give_back(worker, busy_since)
+            raise err
         released = False
+        expired = False
 
         def release(finished: bool) -> None:
             nonlocal released
             if released:
                 return
             released = True
+            watchdog.cancel()
             if finished:
-                self._idle.put_nowait(worker)
+                self._give_back(worker, busy_since)
             else:  # abandoned mid-stream (timeout, client gone): the worker may still be writing
                 self._replace(worker)
 
-        return Answer(meta=message[1], chunks=self._stream(worker, deadline, release), release=release)
+        def expire() -> None:
+            nonlocal expired
+            expired = True
+            release(False)
 
-    async def _stream(self, worker: _Worker | ForkedWorker, deadline: float,
-                      release: Callable[[bool], None]) -> AsyncIterator[bytes]:
-        """The body chunks. A stream cut short raises, so the server aborts the response instead of ending it
-        normally: a client must not take half a CSV for the whole."""
+        # The stream's consumer may be stuck sending to a client that does not read: the deadline cannot wait
+        # for it to ask for the next chunk, so a timer frees the worker.
+        loop = asyncio.get_running_loop()
+        watchdog = loop.call_at(loop.time() + max(0.0, deadline - time.monotonic()), expire)
+        meta = message[1]
+        return Answer(meta=meta, chunks=self._stream(worker, deadline, meta, release, lambda: expired),
+                      release=release, deadline=deadline)
+
+    async def _stream(self, worker: _Worker | ForkedWorker, deadline: float, meta: dict[str, Any],
+                      release: Callable[[bool], None], expired: Callable[[], bool]) -> AsyncIterator[bytes]:
+        """The body chunks; ``meta`` is updated from the ``end`` message. A stream cut short raises, so the
+        server aborts the response instead of ending it normally: a client must not take half a CSV for the
+        whole."""
         try:
             while True:
+                if expired():
+                    raise self._timeout_error()
                 try:
                     message = await recv(worker.conn, max(0.0, deadline - time.monotonic()))
                 except TimeoutError:
                     release(False)
                     raise self._timeout_error() from None
                 except (EOFError, OSError):
-                    release(False)
-                    raise KgError("the query worker stopped in the middle of the answer") from None
+                    if expired():
+                        raise self._timeout_error() from None
+                    raise self._failure(worker, "the query worker stopped in the middle of the answer") from None
                 if message[0] == Kind.CHUNK:
                     yield message[1]
                 elif message[0] == Kind.END:
+                    if message[1]:
+                        meta.update(message[1])
                     release(True)
                     return
                 else:  # an error after the head (e.g. the deadline checked in the worker)
-                    release(True)
-                    raise raise_error(message)
+                    err = raise_error(message)
+                    release(not isinstance(err, WorkerMemoryExceeded))
+                    raise err
         finally:
             release(False)  # no-op when already released
 
@@ -269,6 +388,9 @@ class QueryPool:
             return Answer(meta=first[1], chunks=one_chunk(first[2]), body=first[2])
         if first[0] == Kind.ERROR:
             raise raise_error(first)
+
+        if messages[-1][0] == Kind.END and messages[-1][1]:
+            first[1].update(messages[-1][1])
 
         async def chunks() -> AsyncIterator[bytes]:
             for message in messages[1:]:

@@ -10,7 +10,9 @@ Messages, each one pickled tuple on the pipe (:class:`Kind` names its first elem
 * ``("ready", pid)``: the worker has loaded the graph;
 * ``("value", obj)``: a task's whole answer, a plain picklable value;
 * ``("whole", meta, bytes)``: a small rendered answer in one message (one round trip instead of three);
-* ``("head", meta)``, then ``("chunk", bytes)`` ..., then ``("end", None)``: a large answer, streamed;
+* ``("head", meta)``, then ``("chunk", bytes)`` ..., then ``("end", meta)``: a large answer, streamed, each
+  chunk at most :data:`CHUNK_BYTES` (however long one rendered piece is); ``end`` repeats the metadata with
+  the flags decided while the body was rendered (a page's truncation);
 * ``("error", err)``: a :class:`kg.errors.KgError`, which pickles with its attributes; anything else that went
   wrong is logged with its traceback where it happened and travels as :class:`kg.errors.InternalError`.
 """
@@ -29,8 +31,9 @@ from kg.errors import InternalError, KgError
 
 log = logging.getLogger("kg.workers")
 
-#: Body pieces are gathered into messages of about this size: large enough to amortise a pipe round trip,
-#: small enough that a client sees the first bytes of a large result at once.
+#: Body pieces are gathered into messages of about this size, and a longer piece is split: large enough to
+#: amortise a pipe round trip, small enough that a client sees the first bytes of a large result at once and
+#: that the server's event loop never reads one huge message (a 256 MB literal) in one go.
 CHUNK_BYTES = 64 * 1024
 
 
@@ -59,6 +62,7 @@ class QueryTask:
     named_graph_uris: tuple[str, ...] = ()
     base_iri: str | None = None
     max_rows: int | None = None  # None: the settings' KG_MAX_ROWS; 0: no cap
+    max_bytes: int | None = None  # pages: long literals cut, rows stop past this many characters of terms
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -132,6 +136,8 @@ class Answer:
     chunks: AsyncIterator[bytes]
     body: bytes | None = None
     release: Callable[[bool], None] | None = field(default=None, repr=False)
+    #: when the stream must have ended (``time.monotonic()``, the event loop's clock); None: no deadline
+    deadline: float | None = None
 
     def close(self) -> None:
         if self.release is not None:
@@ -170,14 +176,18 @@ def send_result(result: object, send: Callable[[tuple[Any, ...]], None]) -> None
             if not started:
                 send((Kind.HEAD, result.meta))
                 started = True
-            send((Kind.CHUNK, b"".join(buffered)))
-            buffered, size = [], 0
+            joined = b"".join(buffered)
+            whole = len(joined) - len(joined) % CHUNK_BYTES
+            for start in range(0, whole, CHUNK_BYTES):
+                send((Kind.CHUNK, joined[start:start + CHUNK_BYTES]))
+            buffered = [joined[whole:]] if whole < len(joined) else []
+            size = len(joined) - whole
     if not started:
         send((Kind.WHOLE, result.meta, b"".join(buffered)))
         return
     if buffered:
         send((Kind.CHUNK, b"".join(buffered)))
-    send((Kind.END, None))
+    send((Kind.END, result.meta))
 
 
 async def recv(conn: Connection, timeout: float) -> Any:

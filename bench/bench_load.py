@@ -1,0 +1,349 @@
+"""Load benchmark: 16 clients over a mix of light and heavy requests against a default `kg serve`, with and
+without attackers running heavy queries. Errors, throughput, p50/p99 per class of request, peak memory.
+
+Run (from the repository root, after the README's install):
+
+    .venv/bin/python bench/bench_load.py                                   # 20k claims, 16 clients, 30 s, 3 runs
+    .venv/bin/python bench/bench_load.py --claims 1000 --seconds 5 --runs 1   # a quick run
+
+The synthetic graph of ``kg synth`` is served with the default settings except ``KG_REASONING=none`` (as in
+``bench/bench_server.py``: the OWL 2 RL closure of a large synthetic graph takes long and changes nothing here).
+After one warm-up pass over the mix (the figures view is prepared after start-up, and the server learns which
+query shapes are heavy), each run has two phases on the same server: the clients alone, then the clients while
+``--attackers`` threads loop heavy queries (a product of every triple with itself, counted; the same ordered,
+which needs unbounded memory), each time with other variable names. Clients keep their connection open
+(HTTP/1.1), as browsers and SPARQL clients do. Classes: ``light`` (entity pages, views, ASK, selective lookups:
+the goal is p99 under 100 ms), ``example`` (the example queries of kg/queries/, some of which scan the graph),
+``attack``. Writes ``bench/results/load.json`` and ``load.md``. Machines are shared and noisy: compare phases,
+not absolute times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import itertools
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_server import (
+    PREFIXES,
+    RESULTS,
+    ROOT,
+    RssSampler,
+    Server,
+    ensure_peers,
+    free_port,
+    queries,
+    sample_iris,
+    start_oxigraph,
+    timed_get,
+    tree_memory_kib,
+    wait_ready,
+)
+
+#: The request classes whose latency the goal is about.
+LIGHT = ("entity page", "view", "ASK", "selective lookup")
+ATTACKS = ("SELECT (COUNT(*) AS ?{v}) WHERE {{ ?a ?b ?c . ?d ?e ?{v} }}",
+           "SELECT * WHERE {{ ?a ?b ?c . ?d ?e ?{v} }} ORDER BY ?c ?{v}")
+
+
+def start_server(data_dir: Path) -> Server:
+    """``kg serve`` with its defaults (KG_REASONING=none, see the module docstring), memory sampled."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KG_")}
+    env["KG_REASONING"] = "none"
+    cmd = [sys.executable, "-m", "kg", "serve", "--port", str(port), "--data", str(ROOT / "ontology"),
+           "--data", str(data_dir)]
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sampler = RssSampler(proc.pid)
+    sampler.start()
+    endpoint = f"http://127.0.0.1:{port}/sparql"
+    wait_ready(endpoint, proc)
+    return Server("kg", endpoint, proc, time.monotonic() - start, sampler=sampler)
+
+
+def select(endpoint: str, query: str) -> list[dict[str, str]]:
+    url = endpoint + "?" + urllib.parse.urlencode({"query": PREFIXES + query})
+    request = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
+    with urllib.request.urlopen(request, timeout=120) as response:
+        rows = json.load(response)["results"]["bindings"]
+    return [{k: v["value"] for k, v in row.items()} for row in rows]
+
+
+def request_mix(endpoint: str) -> list[tuple[str, str, str]]:
+    """(class, path, Accept) of every request the clients cycle through."""
+    sparql = endpoint.removeprefix("http://").split("/", 1)[1]
+
+    def query(text: str) -> str:
+        return "/" + sparql + "?" + urllib.parse.urlencode({"query": text})
+
+    json_accept = "application/sparql-results+json"
+    base = "https://w3id.org/ua-children-kg/"
+    names = [r["e"].removeprefix(base + "id/") for r in select(endpoint, (
+        "SELECT ?e WHERE { { SELECT ?e WHERE { ?e a kg:QuantityClaim } LIMIT 10 } UNION "
+        "{ SELECT ?e WHERE { ?e a kg:GovernmentBody } LIMIT 5 } UNION "
+        "{ SELECT ?e WHERE { ?e a kg:Report } LIMIT 5 } }"))]
+    agents = [r["a"] for r in select(endpoint, "SELECT DISTINCT ?a WHERE { ?c kg:attributedTo ?a } LIMIT 5")]
+    mix = [("entity page", f"/id/{n}", "text/html") for n in names]
+    mix += [("view", p, "*/*") for p in ("/figures?limit=100", "/figures.json?limit=100", "/figures.csv?limit=100")]
+    mix += [("ASK", query(f"ASK {{ <{base}id/{n}> ?p ?o }}"), json_accept) for n in names[:5]]
+    mix += [("selective lookup", query(PREFIXES + f"SELECT ?c ?v WHERE {{ ?c kg:attributedTo <{a}> ; kg:value ?v . "
+                                       "FILTER(?v > 1000) }"), json_accept) for a in agents]
+    mix += [("example", query((ROOT / "kg" / "queries" / f).read_text()), json_accept)
+            for f in sorted(os.listdir(ROOT / "kg" / "queries")) if f.endswith(".rq")]
+    return mix
+
+
+@dataclass
+class Samples:
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, kind: str, seconds: float, ok: bool) -> None:
+        with self.lock:
+            self.latencies[kind].append(seconds)
+            if not ok:
+                self.errors[kind] += 1
+
+
+def fetch(conn: http.client.HTTPConnection, path: str, accept: str) -> int:
+    conn.request("GET", path, headers={"Accept": accept})
+    response = conn.getresponse()
+    while response.read(1 << 16):
+        pass
+    return response.status
+
+
+def client(host: str, port: int, requests: list[tuple[str, str, str]], until: float, samples: Samples,
+           timeout: float) -> None:
+    """One client: the requests in order, again and again, on one kept-alive connection (a new one after an
+    error) until ``until``."""
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    for kind, path, accept in itertools.cycle(requests):
+        if time.monotonic() >= until:
+            break
+        start = time.monotonic()
+        try:
+            ok = fetch(conn, path, accept) == 200
+        except (OSError, http.client.HTTPException):
+            ok = False
+            conn.close()
+            conn = http.client.HTTPConnection(host, port, timeout=timeout)
+        samples.add(kind, time.monotonic() - start, ok)
+    conn.close()
+
+
+def attacker(host: str, port: int, sparql_path: str, index: int, stop: threading.Event, samples: Samples) -> None:
+    """Loop heavy queries (each with a fresh variable name) until stopped; a 503 is the expected answer."""
+    conn = http.client.HTTPConnection(host, port, timeout=60)
+    for n in itertools.count():
+        if stop.is_set():
+            break
+        text = ATTACKS[(index + n) % len(ATTACKS)].format(v=f"v{index}x{n}")
+        path = sparql_path + "?" + urllib.parse.urlencode({"query": text})
+        start = time.monotonic()
+        try:
+            fetch(conn, path, "text/csv")
+        except (OSError, http.client.HTTPException):
+            conn.close()
+            conn = http.client.HTTPConnection(host, port, timeout=60)
+        samples.add("attack", time.monotonic() - start, True)
+    conn.close()
+
+
+def warm_up(server: Server, mix: list[tuple[str, str, str]]) -> None:
+    """Every request of the mix once, one at a time: the figures view is prepared (in the background after
+    start-up) and the server has seen each query once, as a server that has been running has."""
+    host, rest = server.endpoint.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(rest.split("/", 1)[0]), timeout=3600)
+    for _kind, path, accept in mix:
+        try:
+            fetch(conn, path, accept)
+        except (OSError, http.client.HTTPException):
+            conn.close()
+            conn = http.client.HTTPConnection(host, int(rest.split("/", 1)[0]), timeout=3600)
+    conn.close()
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))]
+
+
+def phase(server: Server, mix: list[tuple[str, str, str]], args: argparse.Namespace, attackers: int,
+          seed: int) -> dict[str, object]:
+    """One phase: ``args.clients`` clients (each its own shuffled order of the mix) for ``args.seconds``."""
+    host, rest = server.endpoint.removeprefix("http://").split(":")
+    port, sparql_path = int(rest.split("/", 1)[0]), "/" + rest.split("/", 1)[1]
+    samples, stop = Samples(), threading.Event()
+    attacks = [threading.Thread(target=attacker, args=(host, port, sparql_path, i, stop, samples), daemon=True)
+               for i in range(attackers)]
+    for thread in attacks:
+        thread.start()
+    if attackers:
+        time.sleep(1.0)  # the attackers hold their workers before the clients start
+    rng = random.Random(seed)
+    orders = [rng.sample(mix, len(mix)) for _ in range(args.clients)]
+    started = time.monotonic()
+    until = started + args.seconds
+    threads = [threading.Thread(target=client, args=(host, port, order, until, samples, 60.0)) for order in orders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    stop.set()
+    for thread in attacks:
+        thread.join(timeout=60)
+    classes: dict[str, dict[str, float]] = {}
+    for kind, values in sorted(samples.latencies.items()):
+        classes[kind] = {"n": len(values), "errors": samples.errors.get(kind, 0),
+                         "p50_ms": statistics.median(values) * 1000, "p99_ms": percentile(values, 0.99) * 1000}
+    light = [v for k in LIGHT for v in samples.latencies.get(k, [])]
+    done = sum(len(v) for k, v in samples.latencies.items() if k != "attack")
+    return {"attackers": attackers, "seconds": elapsed, "requests": done,
+            "errors": sum(n for k, n in samples.errors.items() if k != "attack"),
+            "throughput_rps": done / elapsed, "classes": classes,
+            "light": {"n": len(light), "p50_ms": statistics.median(light) * 1000 if light else 0.0,
+                      "p99_ms": percentile(light, 0.99) * 1000 if light else 0.0}}
+
+
+def markdown(results: dict[str, object]) -> str:
+    lines = [f"### Load: {results['claims']:,} claims, {results['clients']} clients, {results['seconds']:g} s per "
+             f"phase, {results['attackers']} attackers", "",
+             "| run | attackers | requests | errors | throughput (req/s) | light p50 / p99 (ms) "
+             "| entity page p50 / p99 | view p50 / p99 | ASK p50 / p99 | selective lookup p50 / p99 "
+             "| example queries p50 / p99 | peak PSS (MiB) |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+
+    def pair(c: dict[str, dict[str, float]], k: str) -> str:
+        return f"{c[k]['p50_ms']:.1f} / {c[k]['p99_ms']:.1f}" if k in c else "–"
+
+    for run in results["runs"]:  # type: ignore[attr-defined]
+        for p in run["phases"]:
+            c = p["classes"]
+            lines.append(f"| {run['run']} | {p['attackers']} | {p['requests']} | {p['errors']} | "
+                         f"{p['throughput_rps']:.1f} | {p['light']['p50_ms']:.1f} / {p['light']['p99_ms']:.1f} | "
+                         f"{pair(c, 'entity page')} | {pair(c, 'view')} | {pair(c, 'ASK')} | "
+                         f"{pair(c, 'selective lookup')} | {pair(c, 'example')} | {run['peak_pss_mib']:.0f} |")
+    lines += ["", f"Peak PSS of the server's process tree over all runs: {results['peak_pss_mib']:.0f} MiB; "
+              f"worker restarts: {results['worker_restarts']}."]
+    return "\n".join(lines)
+
+
+def memory(args: argparse.Namespace) -> dict[str, object]:
+    """``--memory``: peak PSS of the default kg server and of Oxigraph server over the queries of
+    ``bench/bench_server.py`` (each ``--repeat`` times, by two clients at once), and kg's PSS when idle after
+    loading (about one store: the fork server's graph, shared by the workers)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kg.synth import generate
+
+    work = Path(tempfile.mkdtemp(prefix="kg-memory-"))
+    out: dict[str, object] = {"claims": args.claims}
+    try:
+        generate(args.claims, work / "synth", seed=0)
+        local = Path(sys.executable).parent
+        bin_dir = local if (local / "oxigraph").exists() else ensure_peers()
+        servers = [("kg", lambda: start_server(work / "synth")),
+                   ("oxigraph", lambda: start_oxigraph(bin_dir, work / "synth", work / "oxigraph"))]
+        for name, start in servers:
+            server = start()
+            idle = tree_memory_kib(server.proc.pid) / 1024
+            actor, claim = sample_iris(server.endpoint)
+            urls = [(server.endpoint + "?" + urllib.parse.urlencode({"query": q}),
+                     "text/turtle" if q.lstrip().startswith("CONSTRUCT") else "application/sparql-results+json")
+                    for q in queries(actor, claim).values()] * args.repeat
+
+            def get(url_accept: tuple[str, str]) -> str:
+                try:
+                    timed_get(*url_accept, timeout=600)
+                    return "ok"
+                except urllib.error.HTTPError as err:  # a 503 at the timeout still costs what it cost
+                    return f"{err.code}: {json.loads(err.read()).get('error', '')}"
+                except OSError as err:
+                    return str(err)
+
+            with ThreadPoolExecutor(2) as pool:
+                outcomes = list(pool.map(get, urls))
+            out[name] = {"idle_pss_mib": idle, "peak_pss_mib": server.stop() / 1024,
+                         "errors": [o for o in outcomes if o != "ok"]}
+            print(f"{name}: {out[name]}", flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--claims", type=int, default=20_000)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=30.0, help="length of each phase")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--attackers", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=RESULTS / "load.json")
+    parser.add_argument("--memory", action="store_true",
+                        help="measure peak memory of kg and Oxigraph server over the server bench's queries instead")
+    parser.add_argument("--repeat", type=int, default=3, help="with --memory: times each query runs")
+    args = parser.parse_args()
+    if args.memory:
+        result = memory(args)
+        target = args.out.with_name("memory.json") if args.out == RESULTS / "load.json" else args.out
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(result, indent=1))
+        return 0
+    from kg.synth import generate
+
+    work = Path(tempfile.mkdtemp(prefix="kg-load-"))
+    try:
+        generate(args.claims, work / "synth", seed=0)
+        server = start_server(work / "synth")
+        try:
+            mix = request_mix(server.endpoint)
+            warm_up(server, mix)
+            runs = []
+            for run in range(1, args.runs + 1):
+                assert server.sampler is not None
+                server.sampler.peak = 0  # each run's own peak
+                phases = [phase(server, mix, args, 0, run), phase(server, mix, args, args.attackers, run)]
+                runs.append({"run": run, "phases": phases, "peak_pss_mib": server.sampler.peak / 1024})
+                print(f"run {run} done", flush=True)
+            version = json.loads(urllib.request.urlopen(server.endpoint.rsplit("/sparql", 1)[0] + "/-/version.json",
+                                                        timeout=30).read())
+        finally:
+            server.stop()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    results = {"claims": args.claims, "clients": args.clients, "seconds": args.seconds, "attackers": args.attackers,
+               "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
+                           "date": time.strftime("%Y-%m-%d %H:%M:%S")},
+               "runs": runs, "peak_pss_mib": max(r["peak_pss_mib"] for r in runs),
+               "worker_restarts": version.get("worker_restarts", 0)}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=1))
+    table = markdown(results)
+    args.out.with_suffix(".md").write_text(table + "\n")
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
