@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import tempfile
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -95,12 +96,19 @@ class ServerState:
         return await asyncio.shield(self._figures_task)
 
     async def close(self) -> None:
+        """Stop the workers and remove the server's temporary directory. A figures view still being prepared is
+        cancelled; without worker processes (``KG_WORKERS=0``) its thread may still be writing into that
+        directory, so its removal tolerates files appearing meanwhile rather than failing the shutdown."""
         if self._figures_task is not None and not self._figures_task.done():
             self._figures_task.cancel()
         if self.service is not None:
             await self.service.close()
         if self._tmp is not None:
-            self._tmp.cleanup()
+            try:
+                self._tmp.cleanup()
+            except OSError:  # a file written while it was being removed: remove what is left
+                shutil.rmtree(self._tmp.name, ignore_errors=True)
+            self._tmp = None
         if self._store_lock is not None:
             os.close(self._store_lock)
             self._store_lock = None
