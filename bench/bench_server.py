@@ -1,4 +1,4 @@
-"""Side-by-side server benchmark: kg vs Oxigraph server vs rdflib-endpoint, over HTTP on loopback.
+"""Side-by-side server benchmark: kg vs Oxigraph server vs Virtuoso vs rdflib-endpoint, over HTTP on loopback.
 
 Run (from the repository root, after the README's install):
 
@@ -8,9 +8,11 @@ Run (from the repository root, after the README's install):
 In one run on one machine it generates the same synthetic graph (``kg synth``) for each size, loads it into
 each server, and measures start-up, p50/p95 latency of the headline queries, throughput with 8 concurrent
 clients and the peak memory (PSS) of each server's process tree. It prints a markdown table with ratios and writes the
-raw numbers to ``bench/results/server.json``. The peers are installed into ``bench/.peers`` (a separate
-virtualenv, so their pins never touch ours): ``oxigraph`` (the server binary on PyPI) and ``rdflib-endpoint``.
-Machines are shared and noisy: compare the ratios, not the absolute times.
+raw numbers to ``bench/results/server.json``. The peers are started by :mod:`bench.peers`: ``oxigraph`` (the
+server binary on PyPI, a test dependency), Virtuoso 7.2 (Debian's ``virtuoso-opensource``, as the README's
+install brings it; each file PUT into its own graph) and rdflib-endpoint (installed into ``bench/.peers``, a
+separate virtualenv, so its pins never touch ours). Every query's rows are counted on every server and
+compared with kg's. Machines are shared and noisy: compare the ratios, not the absolute times.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,25 +40,21 @@ PEERS = ROOT / "bench" / ".peers"
 RESULTS = ROOT / "bench" / "results"
 sys.path.insert(0, str(ROOT))
 
+from bench import peers  # noqa: E402
+from bench.peers import Peer, free_port, wait_ready  # noqa: E402
+
 PREFIXES = """PREFIX kg: <https://w3id.org/ua-children-kg/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def ensure_peers() -> Path:
-    """A virtualenv with the peer servers (created once)."""
+    """A virtualenv with rdflib-endpoint (created once)."""
     bin_dir = PEERS / "bin"
-    if not (bin_dir / "oxigraph").exists() or not (bin_dir / "rdflib-endpoint").exists():
+    if not (bin_dir / "rdflib-endpoint").exists():
         subprocess.run([sys.executable, "-m", "venv", str(PEERS)], check=True)
-        subprocess.run([str(bin_dir / "pip"), "install", "-q", "oxigraph==0.5.13", "rdflib-endpoint==0.6.3",
-                        "uvicorn"], check=True)
+        subprocess.run([str(bin_dir / "pip"), "install", "-q", "rdflib-endpoint==0.6.3", "uvicorn"], check=True)
     return bin_dir
 
 
@@ -127,23 +124,6 @@ class Server:
         return peak
 
 
-def wait_ready(endpoint: str, proc: subprocess.Popen[bytes], timeout: float = 900) -> None:
-    url = endpoint + "?" + urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"})
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}")
-        try:
-            req = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
-            with urllib.request.urlopen(req, timeout=5) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError("server did not become ready")
-
-
 def start_kg(data_dir: Path, store_dir: Path | None, workers: int) -> Server:
     """kg serving the data from a persisted store (``store_dir``) or, with None, from memory (the default)."""
     port = free_port()
@@ -166,36 +146,32 @@ def turtle_files(data_dir: Path) -> list[Path]:
     return [ROOT / "ontology" / "kg.ttl", *sorted(data_dir.rglob("*.ttl"))]
 
 
-def start_oxigraph(bin_dir: Path, data_dir: Path, location: Path) -> Server:
-    files = turtle_files(data_dir)
-    start = time.monotonic()
-    cmd = [str(bin_dir / "oxigraph"), "load", "--location", str(location)]
-    for f in files:
-        cmd += ["--file", str(f)]
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    cold = time.monotonic() - start
-    port = free_port()
-    start = time.monotonic()
-    proc = subprocess.Popen([str(bin_dir / "oxigraph"), "serve-read-only", "--location", str(location),
-                             "--bind", f"127.0.0.1:{port}", "--union-default-graph", "--timeout-s", "300"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    sampler = RssSampler(proc.pid)
+def _sampled(peer: Peer, cold_load_s: float | None = None) -> Server:
+    """A peer as this bench measures it: its process tree's memory sampled from now on."""
+    sampler = RssSampler(peer.proc.pid)
     sampler.start()
-    endpoint = f"http://127.0.0.1:{port}/query"
-    wait_ready(endpoint, proc)
-    return Server("oxigraph", endpoint, proc, time.monotonic() - start, cold_load_s=cold, sampler=sampler)
+    return Server(peer.name, peer.query_url, peer.proc, peer.startup_s, cold_load_s=cold_load_s, sampler=sampler)
 
 
-def start_rdflib_endpoint(bin_dir: Path, data_dir: Path) -> Server:
-    port = free_port()
-    start = time.monotonic()
-    proc = subprocess.Popen([str(bin_dir / "rdflib-endpoint"), "serve", "--host", "127.0.0.1", "--port", str(port),
-                             *map(str, turtle_files(data_dir))], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    sampler = RssSampler(proc.pid)
-    sampler.start()
-    endpoint = f"http://127.0.0.1:{port}/"  # rdflib-endpoint mounts its endpoint at the root
-    wait_ready(endpoint, proc, timeout=1800)
-    return Server("rdflib-endpoint", endpoint, proc, time.monotonic() - start, sampler=sampler)
+def start_oxigraph(data_dir: Path, location: Path) -> Server:
+    cold = peers.load_oxigraph(location, turtle_files(data_dir))
+    return _sampled(peers.start_oxigraph(location, read_only=True, union_default_graph=True), cold)
+
+
+def start_virtuoso(data_dir: Path, directory: Path) -> Server:
+    """Virtuoso with each file in its own graph (a query without a dataset sees them all, as kg's does)."""
+    from kg.graph import graph_iri
+    from kg.settings import Settings
+
+    settings = Settings(root=ROOT)
+    peer = peers.start_virtuoso(directory)
+    started = time.monotonic()
+    peers.load_virtuoso(peer, [(f, graph_iri(f, settings)) for f in turtle_files(data_dir)])
+    return _sampled(peer, time.monotonic() - started + peer.startup_s)
+
+
+def start_rdflib_endpoint(bin_dir: Path, data_dir: Path, work: Path) -> Server:
+    return _sampled(peers.start_rdflib_endpoint(bin_dir, turtle_files(data_dir), work))
 
 
 # --- measurements -------------------------------------------------------------------------------------------
@@ -266,14 +242,26 @@ def sample_iris(endpoint: str) -> tuple[str, str]:
     return b["a"]["value"], b["c"]["value"]
 
 
+def answer_rows(url: str, accept: str) -> int:
+    """How many rows (SELECT) or triples (CONSTRUCT, asked for as N-Triples) an answer has."""
+    graph = accept != "application/sparql-results+json"
+    req = urllib.request.Request(url, headers={"Accept": "application/n-triples" if graph else accept})
+    with urllib.request.urlopen(req, timeout=900) as r:
+        body = r.read()
+    if graph:
+        return sum(1 for line in body.splitlines() if line.strip())
+    return len(json.loads(body)["results"]["bindings"])
+
+
 def measure(server: Server, qs: dict[str, str], repeat: int, heavy_repeat: int, *,
             light: bool = False) -> dict[str, object]:
-    """Latencies of every query and the throughput; ``light`` (for a slow peer at a large size): no warm-up,
-    ``heavy_repeat`` samples of the heavy queries, no throughput run."""
-    out: dict[str, object] = {"startup_s": server.startup_s, "cold_load_s": server.cold_load_s}
+    """Latencies and row counts of every query and the throughput; ``light`` (for a slow peer at a large size):
+    no warm-up, ``heavy_repeat`` samples of the heavy queries, no throughput run."""
+    out: dict[str, object] = {"startup_s": server.startup_s, "cold_load_s": server.cold_load_s, "rows": {}}
     for name, text in qs.items():
         accept = "text/turtle" if text.lstrip().startswith("CONSTRUCT") else "application/sparql-results+json"
         url = query_url(server.endpoint, text)
+        out["rows"][name] = answer_rows(url, accept)  # type: ignore[index]
         heavy = name.startswith(("figures", "per-indicator"))
         out[name] = latency(lambda url=url, accept=accept: timed_get(url, accept),
                             heavy_repeat if heavy else repeat, warmup=0 if light and heavy else 1)
@@ -325,13 +313,19 @@ def run_size(n: int, args: argparse.Namespace, bin_dir: Path) -> dict[str, objec
         result["kg-store"]["startup_s"] = restart_kg(data_dir, work / "kg-store", args.workers)
         print("kg --store-dir done", flush=True)
 
-        ox = start_oxigraph(bin_dir, data_dir, work / "oxigraph")
+        ox = start_oxigraph(data_dir, work / "oxigraph")
         result["oxigraph"] = measure(ox, qs, args.repeat, args.heavy_repeat)
         result["oxigraph"]["peak_rss_mib"] = ox.stop() / 1024
         print("oxigraph done", flush=True)
 
+        if not args.skip_virtuoso:
+            vt = start_virtuoso(data_dir, work / "virtuoso")
+            result["virtuoso"] = measure(vt, qs, args.repeat, args.heavy_repeat)
+            result["virtuoso"]["peak_rss_mib"] = vt.stop() / 1024
+            print("virtuoso done", flush=True)
+
         if not args.skip_rdflib:
-            rd = start_rdflib_endpoint(bin_dir, data_dir)
+            rd = start_rdflib_endpoint(bin_dir, data_dir, work)
             light = n >= args.rdflib_light_from
             result["rdflib-endpoint"] = measure(rd, qs, max(3, args.repeat // 5), 2 if light else 3, light=light)
             result["rdflib-endpoint"]["peak_rss_mib"] = rd.stop() / 1024
@@ -341,41 +335,59 @@ def run_size(n: int, args: argparse.Namespace, bin_dir: Path) -> dict[str, objec
         shutil.rmtree(work, ignore_errors=True)
 
 
-def table(n: int, r: dict[str, dict[str, object]]) -> str:
-    kg, st, ox, rd = r["kg"], r["kg-store"], r["oxigraph"], r.get("rdflib-endpoint")
-    lines = [f"### {n:,} claims", "",
-             "| measure | kg (in memory, default) | kg --store-dir | Oxigraph server | rdflib-endpoint "
-             "| kg / Oxigraph | rdflib-endpoint / kg |",
-             "| --- | --- | --- | --- | --- | --- | --- |"]
+QUERIES = ("figures, first 100 rows", "figures, all rows", "per-indicator aggregate", "selective lookup",
+           "CONSTRUCT one claim")
 
-    def row(name: str, a: float | None, s: float | None, b: float | None, c: float | None, unit: str, *,
-            higher_is_better: bool = False) -> None:
-        def fmt(v: float | None) -> str:
-            return "–" if v is None else f"{v:,.1f} {unit}"
+
+def table(n: int, r: dict[str, dict[str, object]]) -> str:
+    kg, st, ox, vt, rd = r["kg"], r["kg-store"], r["oxigraph"], r.get("virtuoso"), r.get("rdflib-endpoint")
+    lines = [f"### {n:,} claims", "",
+             "| measure | kg (in memory, default) | kg --store-dir | Oxigraph server | Virtuoso | rdflib-endpoint "
+             "| kg / Oxigraph | kg / Virtuoso | rdflib-endpoint / kg |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+
+    def row(name: str, a: float | None, s: float | None, b: float | None, v: float | None, c: float | None,
+            unit: str, *, higher_is_better: bool = False) -> None:
+        def fmt(x: float | None) -> str:
+            return "–" if x is None else f"{x:,.1f} {unit}"
 
         ratio_ab = f"{a / b:.2f}x" if a and b else "–"
+        ratio_av = f"{a / v:.2f}x" if a and v else "–"
         # the last column says how many times kg does better: slower peer for times, fewer requests for rates
         ratio_ca = "–" if not (a and c) else f"{a / c:.1f}x (kg / rdflib)" if higher_is_better else f"{c / a:.1f}x"
-        lines.append(f"| {name} | {fmt(a)} | {fmt(s)} | {fmt(b)} | {fmt(c)} | {ratio_ab} | {ratio_ca} |")
+        lines.append(f"| {name} | {fmt(a)} | {fmt(s)} | {fmt(b)} | {fmt(v)} | {fmt(c)} | {ratio_ab} | {ratio_av} "
+                     f"| {ratio_ca} |")
 
     def get(d: dict[str, object] | None, name: str, p: str | None = None) -> float | None:
         value = d.get(name) if d else None
         return value.get(p) if isinstance(value, dict) and p else value  # type: ignore[return-value]
 
-    # kg in memory and rdflib-endpoint parse the Turtle at every start; kg --store-dir and Oxigraph reopen a store
-    row("start-up (s)", kg["cold_start_s"], st["startup_s"], ox["startup_s"], get(rd, "startup_s"), "s")
-    row("cold load from Turtle (s)", kg["cold_start_s"], st["cold_start_s"], ox["cold_load_s"], None, "s")
-    for name in ("figures, first 100 rows", "figures, all rows", "per-indicator aggregate", "selective lookup",
-                 "CONSTRUCT one claim"):
+    # kg in memory and rdflib-endpoint parse the Turtle at every start; kg --store-dir and Oxigraph reopen a store;
+    # Virtuoso's cold load is its start plus a Graph Store PUT of every file
+    row("start-up (s)", kg["cold_start_s"], st["startup_s"], ox["startup_s"], get(vt, "startup_s"),
+        get(rd, "startup_s"), "s")
+    row("cold load from Turtle (s)", kg["cold_start_s"], st["cold_start_s"], ox["cold_load_s"], get(vt, "cold_load_s"),
+        None, "s")
+    for name in QUERIES:
         for p in ("p50_ms", "p95_ms"):
-            row(f"{name} {p[:3]}", get(kg, name, p), get(st, name, p), get(ox, name, p), get(rd, name, p), "ms")
+            row(f"{name} {p[:3]}", get(kg, name, p), get(st, name, p), get(ox, name, p), get(vt, name, p),
+                get(rd, name, p), "ms")
     key = "throughput_rps (figures first page, 8 clients)"
     row("throughput, figures first page, 8 clients (req/s; higher is better)", get(kg, key), get(st, key),
-        get(ox, key), get(rd, key), "/s", higher_is_better=True)
+        get(ox, key), get(vt, key), get(rd, key), "/s", higher_is_better=True)
     row("peak memory, PSS of the process tree (MiB)", kg["peak_rss_mib"], st["peak_rss_mib"], ox["peak_rss_mib"],
-        get(rd, "peak_rss_mib"), "MiB")
+        get(vt, "peak_rss_mib"), get(rd, "peak_rss_mib"), "MiB")
     for name, v in kg.get("headline views", {}).items():
-        lines.append(f"| kg {name} p50 / p95 | {v['p50_ms']:.1f} / {v['p95_ms']:.1f} ms | | | | | |")
+        lines.append(f"| kg {name} p50 / p95 | {v['p50_ms']:.1f} / {v['p95_ms']:.1f} ms | | | | | | | |")
+    lines += ["", "Rows of each answer (a server whose count differs from kg's is marked):", "",
+              "| query | " + " | ".join(k for k in r) + " |", "| --- |" + " --- |" * len(r)]
+    for name in QUERIES:
+        mine = kg["rows"][name]  # type: ignore[index]
+        cells = []
+        for d in r.values():
+            count = d.get("rows", {}).get(name)  # type: ignore[union-attr]
+            cells.append("–" if count is None else f"{count:,}" + ("" if count == mine else " (differs)"))
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -387,6 +399,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="kg query workers")
     parser.add_argument("--store-startup-only", action="store_true",
                         help="for kg --store-dir measure only the store build and the restart, not the queries")
+    parser.add_argument("--skip-virtuoso", action="store_true", help="leave out Virtuoso (needs virtuoso-t)")
     parser.add_argument("--skip-rdflib", action="store_true", help="leave out rdflib-endpoint (slow at 100k)")
     parser.add_argument("--rdflib-light-from", type=int, default=50_000, metavar="N",
                         help="from this size on, rdflib-endpoint gets 2 samples of the heavy queries, no warm-up "

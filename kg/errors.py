@@ -126,6 +126,27 @@ class NotFound(KgError):
     http_status = 404
 
 
+class StoreUnavailable(KgError):
+    """The external SPARQL store (``KG_STORE_URL``) could not be reached or answered with a server error
+    (RFC 9110 §15.6.3: 502 Bad Gateway). Nothing is cached: the next request tries the store again."""
+
+    http_status = 502
+
+
+class StoreTimeout(KgError):
+    """The external SPARQL store did not answer within the query time limit (RFC 9110 §15.6.5: 504 Gateway
+    Timeout; setting ``KG_QUERY_TIMEOUT_S``)."""
+
+    http_status = 504
+
+
+class PublishFailed(KgError):
+    """``kg publish`` stopped before every graph was swapped in; each graph of the store is still whole (its old
+    version or its new one) and the next run finishes the job."""
+
+    http_status = 502
+
+
 class InternalError(KgError):
     """Something failed that no input explains (a bug, or the machine). The traceback goes to the server's log;
     clients only get this generic message, never the failure's own text."""

@@ -28,6 +28,10 @@ INFERRED_GRAPH = GRAPH_NS + "inferred"
 REASONING_MODES = ("none", "rdfs", "owlrl")
 #: ``KG_REASONER`` values: the engine that computes a mode's closure (see :mod:`kg.reasoning`).
 REASONERS = ("native", "owlrl")
+#: ``KG_STORE_AUTH`` values: how credentials for an external store are sent (RFC 7617, RFC 7616).
+STORE_AUTH = ("digest", "basic")
+#: ``KG_STORE_DATASET`` values: how a query over the union of the published graphs names its dataset.
+STORE_DATASETS = ("named", "union")
 
 
 def _default_root() -> Path:
@@ -111,6 +115,30 @@ class Settings:
         "help": "where inferred triples are cached per data version when KG_STORE_DIR is unset; None is "
                 ".kg-cache/ under the root (gitignored)"})
 
+    store_url: str | None = field(default=None, metadata={
+        "help": "SPARQL query endpoint of an external store that `kg serve --store` answers from (e.g. "
+                "http://127.0.0.1:7878/query); None serves the embedded store, so nothing leaves the machine"})
+    graph_store_url: str | None = field(default=None, metadata={
+        "help": "Graph Store HTTP Protocol endpoint `kg publish --to` writes the named graphs to (e.g. "
+                "http://127.0.0.1:7878/store); None, so nothing is written anywhere unless asked"})
+    store_update_url: str | None = field(default=None, metadata={
+        "help": "SPARQL Update endpoint `kg publish` swaps each staged graph in with (MOVE), so a graph is "
+                "never seen half-written; None refuses to publish rather than write in place"})
+    store_dataset: str = field(default="named", metadata={
+        "help": "named: every query names the published graphs as its dataset, so nothing else in the store (its "
+                "other data, a publish's staging graph) is ever seen; union: the store's default graph is the "
+                "union of its graphs (Virtuoso; oxigraph serve --union-default-graph), faster on Oxigraph, but "
+                "a graph being published is visible while it is staged"})
+    store_user: str | None = field(default=None, metadata={
+        "help": "user name for the external store's endpoints (HTTP basic or digest); None sends no credentials"})
+    store_password: str | None = field(default=None, repr=False, metadata={
+        "secret": True,
+        "help": "password of KG_STORE_USER, read from the environment only (no flag: it would show in ps); "
+                "never logged, never shown in /-/settings.json"})
+    store_auth: str = field(default="digest", metadata={
+        "help": "how the credentials are sent: digest (the password never crosses the network) or basic "
+                "(only over https or loopback)"})
+
     def __post_init__(self) -> None:
         """Reject values that would make the service useless or unsafe, naming the setting."""
         checks = [
@@ -129,7 +157,14 @@ class Settings:
             (0 <= self.port <= 65535, "KG_PORT", "a TCP port (0-65535)"),
             (self.reasoning in REASONING_MODES, "KG_REASONING", "one of " + ", ".join(REASONING_MODES)),
             (self.reasoner in REASONERS, "KG_REASONER", "one of " + ", ".join(REASONERS)),
+            (self.store_auth in STORE_AUTH, "KG_STORE_AUTH", "one of " + ", ".join(STORE_AUTH)),
+            (self.store_dataset in STORE_DATASETS, "KG_STORE_DATASET", "one of " + ", ".join(STORE_DATASETS)),
         ]
+        for name in ("store_url", "graph_store_url", "store_update_url"):
+            url = getattr(self, name)
+            if url is not None:
+                scheme, _, rest = url.partition("://")
+                checks.append((scheme in ("http", "https") and bool(rest), f"KG_{name.upper()}", "an http(s) URL"))
         if self.public_url is not None:
             scheme, _, rest = self.public_url.partition("://")
             checks.append((scheme in ("http", "https") and bool(rest) and not set("?#") & set(rest),
@@ -172,9 +207,12 @@ class Settings:
         return cls().replace(**changes)
 
     def documented(self) -> list[dict[str, Any]]:
-        """Name, value and help of every setting (for ``/-/settings.json`` and the README)."""
+        """Name, value and help of every setting (for ``/-/settings.json`` and the README); a secret's value is
+        only said to be set or not (``"(set)"`` or None), never shown."""
         return [
-            {"name": f.name, "env": "KG_" + f.name.upper(), "value": _jsonable(getattr(self, f.name)),
+            {"name": f.name, "env": "KG_" + f.name.upper(),
+             "value": (("(set)" if getattr(self, f.name) else None) if f.metadata.get("secret")
+                       else _jsonable(getattr(self, f.name))),
              "help": f.metadata.get("help", "")}
             for f in fields(self)
         ]

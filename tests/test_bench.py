@@ -7,6 +7,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from .conftest import ROOT
 
 
@@ -90,3 +92,18 @@ def test_bench_load_runs_both_phases_and_reports_every_class(tmp_path):
         assert all(c["n"] > 0 and c["p99_ms"] >= c["p50_ms"] > 0 for c in phase["classes"].values())
     assert "attack" in attacked["classes"] and run["peak_pss_mib"] > 0
     assert out.with_suffix(".md").exists() and "| run | attackers | requests |" in proc.stdout
+
+
+def test_bench_store_runs_and_compares_rows(tmp_path):
+    from bench.peers import oxigraph_binary
+
+    if oxigraph_binary() is None:
+        pytest.skip("the oxigraph server binary is not installed (the test extra installs it)")
+    out = tmp_path / "store.json"
+    proc = subprocess.run([sys.executable, "bench/bench_store.py", "--sizes", "30", "--repeat", "1", "--peers",
+                           "oxigraph:named", "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    (row,) = json.loads(out.read_text())["sizes"]
+    measures = row["oxigraph:named"]
+    assert measures["publish_s"] > 0 and measures["graphs_added"] == row["graphs"]
+    assert all(measures[q]["rows_equal"] and measures[q]["rows"] > 0 for q in ("figures", "selective lookup"))

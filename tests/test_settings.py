@@ -57,3 +57,19 @@ def test_file_limits_come_from_the_environment_and_are_validated():
     for name in ("KG_MAX_FILE_BYTES", "KG_CHECK_MAX_BYTES"):
         with pytest.raises(UsageError, match=name):
             Settings.from_env({name: "0"})
+def test_store_settings_come_from_the_environment_and_the_password_is_never_shown():
+    s = Settings.from_env({"KG_STORE_URL": "http://127.0.0.1:7878/query", "KG_STORE_USER": "dba",
+                           "KG_STORE_PASSWORD": "s3cret", "KG_STORE_AUTH": "basic"})
+    assert (s.store_url, s.store_user, s.store_password, s.store_auth) == (
+        "http://127.0.0.1:7878/query", "dba", "s3cret", "basic")
+    shown = {r["env"]: r["value"] for r in s.documented()}
+    assert shown["KG_STORE_PASSWORD"] == "(set)" and "s3cret" not in repr(s) + str(s.documented())
+    assert {r["env"]: r["value"] for r in Settings().documented()}["KG_STORE_PASSWORD"] is None
+
+
+@pytest.mark.parametrize(("name", "value"), [("KG_STORE_URL", "127.0.0.1:7878/query"),
+                                              ("KG_GRAPH_STORE_URL", "ftp://host/store"),
+                                              ("KG_STORE_AUTH", "kerberos")])
+def test_bad_store_settings_name_the_variable(name, value):
+    with pytest.raises(UsageError, match=name):
+        Settings.from_env({name: value})

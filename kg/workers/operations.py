@@ -69,9 +69,14 @@ class Stats:
 
 def open_state(settings: Settings, paths: Sequence[str] | None, store_path: str | None = None,
                snapshot: tuple[list[SourceFile], list[tuple[str, str]]] | None = None) -> KnowledgeGraph:
-    """The worker's graph: the persisted store at ``store_path`` (opened read-only), else the server's
+    """The worker's graph: the external store of ``settings.store_url`` (what ``kg publish`` wrote there,
+    inferred graph included), else the persisted store at ``store_path`` (opened read-only), else the server's
     snapshot of the files, else the files themselves, loaded in memory; either way with the inferred graph of
     ``settings.reasoning`` (a persisted store holds it already)."""
+    if settings.store_url is not None:
+        from kg.remote.store import open_remote
+
+        return open_remote(settings)
     if store_path is not None:
         from kg.store import open_store
 
