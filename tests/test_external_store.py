@@ -363,9 +363,9 @@ def test_publish_of_data_that_does_not_conform_sends_nothing(tmp_path):
     assert "nothing published" in proc.stderr and proc.stdout == ""
 
 
+# Virtuoso only: Oxigraph's default graph is the union only with --union-default-graph (the bench runs that).
+@pytest.mark.parametrize("peer", ["virtuoso"], indirect=True)
 def test_the_union_dataset_mode_answers_the_same_figures_from_virtuoso(peer, published, embedded):
-    if peer.name != "virtuoso":
-        pytest.skip("Oxigraph's default graph is the union only with --union-default-graph (the bench runs it)")
     with TestClient(create_app(_settings(peer, workers=0, store_dataset="union"))) as client:
         mine = client.get("/figures.json").json()
     theirs = embedded.get("/figures.json").json()
