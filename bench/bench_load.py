@@ -28,7 +28,6 @@ import os
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -45,16 +44,14 @@ from bench_server import (
     PREFIXES,
     RESULTS,
     ROOT,
-    RssSampler,
     Server,
     ensure_peers,
-    free_port,
+    launch_kg,
     queries,
     sample_iris,
     start_oxigraph,
     timed_get,
     tree_memory_kib,
-    wait_ready,
 )
 
 #: The request classes whose latency the goal is about.
@@ -64,18 +61,8 @@ ATTACKS = ("SELECT (COUNT(*) AS ?{v}) WHERE {{ ?a ?b ?c . ?d ?e ?{v} }}",
 
 
 def start_server(data_dir: Path) -> Server:
-    """``kg serve`` with its defaults, memory sampled."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KG_")}
-    cmd = [sys.executable, "-m", "kg", "serve", "--port", str(port), "--data", str(ROOT / "ontology"),
-           "--data", str(data_dir)]
-    start = time.monotonic()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    sampler = RssSampler(proc.pid)
-    sampler.start()
-    endpoint = f"http://127.0.0.1:{port}/sparql"
-    wait_ready(endpoint, proc)
-    return Server("kg", endpoint, proc, time.monotonic() - start, sampler=sampler)
+    """``kg serve`` with its defaults (no ``KG_*`` variable of the caller's), memory sampled."""
+    return launch_kg(data_dir, {k: v for k, v in os.environ.items() if not k.startswith("KG_")}, [])
 
 
 def select(endpoint: str, query: str) -> list[dict[str, str]]:

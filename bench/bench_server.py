@@ -126,12 +126,18 @@ class Server:
 
 def start_kg(data_dir: Path, store_dir: Path | None, workers: int) -> Server:
     """kg serving the data from a persisted store (``store_dir``) or, with None, from memory (the default)."""
-    port = free_port()
-    # KG_REASONING=none: the peers serve the data as written, and owlrl would take hours at these sizes
+    # KG_REASONING=none: the peers serve the data as written
     env = {**os.environ, "KG_QUERY_TIMEOUT_S": "300", "KG_MAX_ROWS": "0", "KG_WORKERS": str(workers),
            "KG_REASONING": "none"}
     persist = ["--store-dir", str(store_dir)] if store_dir is not None else []
-    cmd = [sys.executable, "-m", "kg", "serve", "--port", str(port), *persist,
+    return launch_kg(data_dir, env, persist)
+
+
+def launch_kg(data_dir: Path, env: dict[str, str], flags: list[str]) -> Server:
+    """``kg serve`` of the ontology and ``data_dir`` on a free port with ``env`` and extra ``flags``, its
+    memory sampled from the start; returns once it answers."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "kg", "serve", "--port", str(port), *flags,
            "--data", str(ROOT / "ontology"), "--data", str(data_dir)]
     start = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
