@@ -7,8 +7,6 @@ import json
 import subprocess
 import sys
 
-import pytest
-
 from .conftest import ROOT
 
 
@@ -97,8 +95,7 @@ def test_bench_load_runs_both_phases_and_reports_every_class(tmp_path):
 def test_bench_store_runs_and_compares_rows(tmp_path):
     from bench.peers import oxigraph_binary
 
-    if oxigraph_binary() is None:
-        pytest.skip("the oxigraph server binary is not installed (the test extra installs it)")
+    assert oxigraph_binary() is not None, "the oxigraph server binary is missing: the test extra installs it"
     out = tmp_path / "store.json"
     proc = subprocess.run([sys.executable, "bench/bench_store.py", "--sizes", "30", "--repeat", "1", "--peers",
                            "oxigraph:named", "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
