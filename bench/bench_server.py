@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -41,7 +40,7 @@ RESULTS = ROOT / "bench" / "results"
 sys.path.insert(0, str(ROOT))
 
 from bench import peers  # noqa: E402
-from bench.peers import Peer, free_port, wait_ready  # noqa: E402
+from bench.peers import Peer, free_port, terminate, wait_ready  # noqa: E402
 
 PREFIXES = """PREFIX kg: <https://w3id.org/ua-children-kg/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -115,12 +114,7 @@ class Server:
         peak = self.sampler.peak if self.sampler else 0
         if self.sampler:
             self.sampler.running = False
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        terminate(self.proc, grace_s=30)
         return peak
 
 

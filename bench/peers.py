@@ -44,6 +44,17 @@ def virtuoso_binary() -> str | None:
     return shutil.which("virtuoso-t")
 
 
+def terminate(proc: subprocess.Popen[bytes], *, grace_s: float) -> None:
+    """Stop ``proc`` if it still runs: SIGTERM, then SIGKILL after ``grace_s`` seconds; waits for it."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 @dataclass
 class Peer:
     """A running peer server: its endpoints (query, update, graph store; None where it has none), its process,
@@ -63,13 +74,7 @@ class Peer:
 
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL after 60 s) and wait for it."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        terminate(self.proc, grace_s=60)
 
     def pause(self) -> None:
         """Freeze the server (SIGSTOP): connections are accepted by the kernel but never answered."""
