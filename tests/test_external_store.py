@@ -6,6 +6,7 @@ publish cut short leaves every graph whole."""
 from __future__ import annotations
 
 import http.server
+import io
 import json
 import os
 import re
@@ -26,6 +27,7 @@ from fastapi.testclient import TestClient
 from bench.peers import Peer, oxigraph_binary, start_oxigraph, start_virtuoso, virtuoso_binary
 from kg.errors import PublishFailed
 from kg.graph import load
+from kg.remote import store as remote_store
 from kg.remote.manifest import MANIFEST_GRAPH
 from kg.remote.publish import Publisher, publish
 from kg.settings import Settings
@@ -371,3 +373,46 @@ def test_the_union_dataset_mode_answers_the_same_figures_from_virtuoso(peer, pub
     theirs = embedded.get("/figures.json").json()
     assert _normalised(mine["rows"] if isinstance(mine, dict) else mine) == _normalised(
         theirs["rows"] if isinstance(theirs, dict) else theirs)
+
+
+# --- reading answers ----------------------------------------------------------------------------------------
+
+class _CountingBody(io.BytesIO):
+    """A response body that counts the bytes read from it."""
+
+    taken = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = super().read(size)
+        self.taken += len(data)
+        return data
+
+
+def _virtuoso_answer(labels: int) -> bytes:
+    rows = "".join(f"<result><binding name=\"b\"><bnode>nodeID://b{i}</bnode></binding></result>"
+                   for i in range(labels))
+    return (f'<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>'
+            f'<variable name="b"/></head><results>{rows}</results></sparql>').encode()
+
+
+@pytest.mark.parametrize("piece", [5, 16, 17, 64, 1 << 16])
+def test_virtuoso_blank_node_labels_are_read_whole_across_piece_boundaries(monkeypatch, piece):
+    monkeypatch.setattr(remote_store, "PIECE_BYTES", piece)
+    answer = _virtuoso_answer(200)
+    rows = list(remote_store._results("application/sparql-results+xml", io.BytesIO(answer)))
+    assert [row["b"].value for row in rows] == [f"b{i}" for i in range(200)]
+
+
+def test_a_large_answer_is_read_a_piece_at_a_time_not_all_ahead():
+    """The parser's small reads never make the reader take the body far ahead of what it hands on: held data
+    stays within two pieces (reading ahead without bound made each read copy all that was
+    held, quadratic in the answer's size)."""
+    answer = _virtuoso_answer(20_000)
+    body = _CountingBody(answer)
+    reader = io.BufferedReader(remote_store._Unprefixed(body), 8192)
+    handed = bytearray()
+    while chunk := reader.read(4096):
+        handed += chunk
+        removed = handed.count(b"<bnode>") * len(b"nodeID://")
+        assert body.taken - len(handed) - removed <= 2 * remote_store.PIECE_BYTES
+    assert bytes(handed) == answer.replace(b"nodeID://", b"")

@@ -63,30 +63,40 @@ BNODE_DEPTH = 4
 MAX_REMEMBERED = 100_000
 #: Virtuoso writes a blank node of an XML result as ``nodeID://b123``, which is no blank node label.
 _VIRTUOSO_BNODE = b"<bnode>nodeID://"
+#: How much of an answer's body is read at a time.
+PIECE_BYTES = 1 << 16
 
 
 class _Unprefixed(io.RawIOBase):
     """A body with Virtuoso's ``nodeID://`` taken out of its blank node labels, read piece by piece (a label
-    cut by a piece boundary is kept whole by holding back the last bytes of each piece)."""
+    cut by a piece boundary is kept whole by holding back the last bytes of each piece).
+
+    The body is read only when what is ready falls short of the reader's buffer, so at most one piece of the
+    body is held: the parser's small reads cost no more each than the piece they take, whatever the answer's
+    size (holding all that was read ahead made each read copy the rest of the answer: quadratic)."""
 
     def __init__(self, body: IO[bytes]) -> None:
-        self.body, self.pending = body, b""
+        self.body = body
+        self.ready = bytearray()  # taken out, not yet read
+        self.tail = b""  # the end of the last piece, which may be the start of a label cut by the boundary
+        self.done = False
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
-        while True:
-            piece = self.body.read(1 << 16)
-            data = (self.pending + piece).replace(_VIRTUOSO_BNODE, b"<bnode>")
-            keep = 0 if not piece else len(_VIRTUOSO_BNODE) - 1
-            if len(data) > keep or not piece:
-                break
-            self.pending = data
-        out, self.pending = (data[:len(data) - keep], data[len(data) - keep:]) if keep else (data, b"")
-        n = min(len(buffer), len(out))
-        buffer[:n] = out[:n]
-        self.pending = out[n:] + self.pending
+        keep = len(_VIRTUOSO_BNODE) - 1
+        while len(self.ready) < len(buffer) and not self.done:
+            piece = self.body.read(PIECE_BYTES)
+            data = (self.tail + piece).replace(_VIRTUOSO_BNODE, b"<bnode>")
+            if piece:
+                data, self.tail = data[:-keep], data[-keep:]
+            else:
+                self.done, self.tail = True, b""
+            self.ready += data
+        n = min(len(buffer), len(self.ready))
+        buffer[:n] = self.ready[:n]
+        del self.ready[:n]  # a bytearray drops its head without copying the rest
         return n
 
     def close(self) -> None:
@@ -99,7 +109,7 @@ def _results(media: str, body: IO[bytes]) -> ox.QuerySolutions:
     if media not in RESULT_FORMATS:
         body.close()
         raise QueryUnsupported(f"the SPARQL store answered in {media or 'no media type'}, which kg does not read")
-    source: IO[bytes] = io.BufferedReader(_Unprefixed(body)) if media.endswith("xml") else body
+    source: IO[bytes] = io.BufferedReader(_Unprefixed(body), PIECE_BYTES) if media.endswith("xml") else body
     return ox.parse_query_results(source, RESULT_FORMATS[media])  # type: ignore[return-value]
 
 
