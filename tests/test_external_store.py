@@ -28,6 +28,7 @@ from bench.peers import Peer, oxigraph_binary, start_oxigraph, start_virtuoso, v
 from kg.errors import PublishFailed
 from kg.graph import load
 from kg.remote import store as remote_store
+from kg.remote.http import StoreClient
 from kg.remote.manifest import MANIFEST_GRAPH
 from kg.remote.publish import Publisher, publish
 from kg.settings import Settings
@@ -416,3 +417,29 @@ def test_a_large_answer_is_read_a_piece_at_a_time_not_all_ahead():
         removed = handed.count(b"<bnode>") * len(b"nodeID://")
         assert body.taken - len(handed) - removed <= 2 * remote_store.PIECE_BYTES
     assert bytes(handed) == answer.replace(b"nodeID://", b"")
+
+
+def test_void_counts_are_computed_by_the_store_not_streamed(peer, published, embedded, monkeypatch):
+    """The VoID description's counts, the inferred graph's included, each come from one aggregate query: no
+    request asks the store for every quad of a graph (at 100,000 claims that is millions of rows parsed here)."""
+    assert published.returncode == 0, published.stderr
+    sent: list[str] = []
+    original = StoreClient.query
+
+    def recording(self: StoreClient, url: str, sparql: str, **options: object) -> object:
+        sent.append(sparql)
+        return original(self, url, sparql, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(StoreClient, "query", recording)
+    with TestClient(create_app(_settings(peer, workers=0))) as client:
+        sent.clear()  # what opening the graph asked (the manifest) is not the description's
+        mine = client.get("/.well-known/void", headers={"Accept": "application/n-triples"})
+    theirs = embedded.get("/.well-known/void", headers={"Accept": "application/n-triples"})
+    assert mine.status_code == 200 and sent
+    streamed = [text for text in sent if "SELECT *" in text or ("COUNT" not in text and "DISTINCT" not in text)]
+    assert streamed == []
+
+    def counts(body: bytes) -> list[bytes]:
+        return sorted(line.split(b" ", 1)[1] for line in body.splitlines() if b"void#triples" in line)
+
+    assert counts(mine.content) == counts(theirs.content) and len(counts(mine.content)) >= 2

@@ -200,6 +200,7 @@ def stats(kg: KnowledgeGraph, _task: StatsTask) -> Stats:
         assert isinstance(result, SelectResult)
         return [tuple(t.value if t is not None else None for t in row) for row in result.rows]
 
+    inferred = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{INFERRED_GRAPH}> {{ ?s ?p ?o }} }}"
     # the dataset is what the files say (what /dump holds); the inferred graph is described as its own subset
     asserted = f"GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{INFERRED_GRAPH}>)"
     counts = one("SELECT (COUNT(*) AS ?t) (COUNT(DISTINCT ?s) AS ?s2) (COUNT(DISTINCT ?p) AS ?p2) "
@@ -216,7 +217,9 @@ def stats(kg: KnowledgeGraph, _task: StatsTask) -> Stats:
                  graphs=[s.graph for s in kg.sources],
                  documents=[r[0] for r in one("SELECT DISTINCT ?d WHERE { ?d kg:seedFile ?f } ORDER BY ?d")],
                  reasoning=kg.reasoning,
-                 inferred=sum(1 for _ in kg.store.quads_for_pattern(None, None, None, ox.NamedNode(INFERRED_GRAPH))))
+                 # counted where the quads are: over an external store, streaming the graph here would parse
+                 # every inferred quad in this process (millions at 100,000 claims)
+                 inferred=int(one(inferred)[0][0]))
 
 
 #: Each task type's operation: the one place a task meets the function that performs it.
