@@ -443,3 +443,28 @@ def test_void_counts_are_computed_by_the_store_not_streamed(peer, published, emb
         return sorted(line.split(b" ", 1)[1] for line in body.splitlines() if b"void#triples" in line)
 
     assert counts(mine.content) == counts(theirs.content) and len(counts(mine.content)) >= 2
+
+
+def test_serve_store_needs_no_local_checkout(peer, published, embedded, tmp_path):
+    """``kg serve --store`` from a directory holding none of the data files: the sources and the data version
+    come from the store's manifest, and pages, figures, dereferencing and VoID answer as the embedded store."""
+    assert published.returncode == 0, published.stderr
+    empty = tmp_path / "elsewhere"
+    empty.mkdir()
+    with live_server(["--root", str(empty), "--store", peer.query_url, "--workers", "1"]) as base:
+        version = json.loads(get(base + "/-/version.json")[1])
+        reference = embedded.get("/-/version.json").json()
+        assert version["data_version"] == reference["data_version"]
+        assert version["graphs"] == reference["graphs"]
+        status, body = get(base + "/", "text/html")
+        assert status == 200 and reference["data_version"][:12].encode() in body
+        status, body = get(base + "/figures.json")
+        rows = json.loads(body)
+        theirs = embedded.get("/figures.json").json()
+        assert status == 200 and _normalised(rows["rows"] if isinstance(rows, dict) else rows) == _normalised(
+            theirs["rows"] if isinstance(theirs, dict) else theirs)
+        status, body = get(base + "/id/state-ua", "text/turtle")
+        assert status == 200 and len(list(ox.parse(body, ox.RdfFormat.TURTLE))) > 0
+        status, body = get(base + "/.well-known/void", "application/n-triples")
+        assert status == 200 and b"void#triples" in body
+    assert list(empty.iterdir()) == []

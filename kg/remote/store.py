@@ -23,7 +23,7 @@ from kg.errors import QueryUnsupported, StoreUnavailable
 from kg.graph import KnowledgeGraph
 from kg.query import query_form
 from kg.remote.http import StoreClient, shown
-from kg.remote.manifest import read_manifest
+from kg.remote.manifest import Manifest, read_manifest
 from kg.settings import Settings
 
 #: What a result's media type is, to pyoxigraph.
@@ -226,15 +226,22 @@ class RemoteStore:
         return int(row["n"].value)  # type: ignore[union-attr]
 
 
-def open_remote(settings: Settings) -> KnowledgeGraph:
-    """The graph ``kg publish`` wrote into the store at ``settings.store_url``: its files (from the manifest
-    graph, read with a query) and the inferred graph it published, if any. Raises :class:`StoreUnavailable`
-    when the store cannot be reached or holds nothing ``kg publish`` wrote."""
+def published(settings: Settings) -> Manifest:
+    """The manifest ``kg publish`` wrote into the store at ``settings.store_url``: the files, their graphs and
+    hashes (the data version), without any local file. Raises :class:`StoreUnavailable` when the store cannot be
+    reached or holds nothing ``kg publish`` wrote."""
     probe = RemoteStore(settings, [])
     manifest = read_manifest(lambda text, graphs: probe._select(text, graphs))
     if not manifest.sources:
         raise StoreUnavailable(f"the SPARQL store at {shown(probe.url)} holds no graph `kg publish` wrote; "
                                "publish first (kg publish --to GRAPH_STORE_URL)", setting="KG_STORE_URL")
+    return manifest
+
+
+def open_remote(settings: Settings) -> KnowledgeGraph:
+    """The graph ``kg publish`` wrote into the store at ``settings.store_url``: its files (see :func:`published`)
+    and the inferred graph it published, if any. Raises :class:`StoreUnavailable` as :func:`published` does."""
+    manifest = published(settings)
     graphs = [s.graph for s in manifest.sources] + ([manifest.inferred] if manifest.inferred else [])
     return KnowledgeGraph(store=RemoteStore(settings, graphs), sources=manifest.sources,  # type: ignore[arg-type]
                           settings=settings, reasoning=manifest.reasoning)

@@ -44,10 +44,22 @@ class ServerState:
 
     async def start(self) -> None:
         """Hash the sources (the version), build or reuse the persisted store, start the workers, and prepare
-        the figures view (or reuse the one prepared for this version)."""
+        the figures view (or reuse the one prepared for this version). With an external store
+        (``KG_STORE_URL``) the sources and version come from its manifest instead, and no local file is read."""
         store_path = None
         files = None
-        if self.settings.store_dir is not None:
+        newest: float | None = None
+        if self.settings.store_url is not None:
+            from kg.remote.store import published
+
+            # the store's manifest names the files and their hashes: no local file is read (the checkout may
+            # be on another machine); the data version is the one an embedded store of those files would have
+            self.sources = (await asyncio.to_thread(published, self.settings)).sources
+            self.version = version_of(self.sources)
+            self._tmp = tempfile.TemporaryDirectory(prefix="kg-server-")
+            work_dir = Path(self._tmp.name)
+            newest = datetime.now(UTC).timestamp()  # the manifest keeps no times: when this server learned them
+        elif self.settings.store_dir is not None:
             from kg.store import cached_sources, ensure_store, hold, views_path
 
             self.sources = await asyncio.to_thread(cached_sources, self.settings, self.data)
@@ -68,7 +80,8 @@ class ServerState:
                 raise
             self.version = version_of(self.sources)
             files = (self.sources, pairs)
-        newest = max((s.path.stat().st_mtime for s in self.sources), default=0.0)
+        if newest is None:
+            newest = max((s.path.stat().st_mtime for s in self.sources), default=0.0)
         self.last_modified = datetime.fromtimestamp(int(newest), UTC)
         self.dump_dir = work_dir / "dumps"
         self.dump_dir.mkdir(parents=True, exist_ok=True)
