@@ -83,6 +83,10 @@ class Outcome:
 TALLY: dict[str, dict[str, str]] = {}
 
 
+#: The section of the evaluation tests run through ``kg serve --store`` (tests/w3c/test_w3c_store.py).
+STORE = "store evaluation"
+
+
 def record(section: str, test_id: str, status: str) -> None:
     TALLY.setdefault(section, {})[test_id] = status
 
@@ -100,6 +104,9 @@ def summary_lines() -> list[str]:
     if "evaluation" in TALLY:
         parts.append(f"query evaluation: {count('evaluation', 'pass')}/{len(TALLY['evaluation'])} approved passed, "
                      f"{count('evaluation', 'known failure')} known failures")
+    if STORE in TALLY:
+        parts.append(f"query evaluation through kg serve --store over Oxigraph server: {count(STORE, 'pass')}/"
+                     f"{len(TALLY[STORE])} approved passed, {count(STORE, 'known failure')} known failures")
     if "syntax" in TALLY:
         parts.append(f"syntax: {count('syntax', 'pass')}/{len(TALLY['syntax'])} approved passed, "
                      f"{count('syntax', 'known failure')} known failures")
