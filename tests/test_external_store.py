@@ -447,7 +447,8 @@ def test_void_counts_are_computed_by_the_store_not_streamed(peer, published, emb
 
 def test_serve_store_needs_no_local_checkout(peer, published, embedded, tmp_path):
     """``kg serve --store`` from a directory holding none of the data files: the sources and the data version
-    come from the store's manifest, and pages, figures, dereferencing and VoID answer as the embedded store."""
+    come from the store's manifest, and pages, figures, dereferencing, VoID and the ontology's documentation answer
+    as the embedded store."""
     assert published.returncode == 0, published.stderr
     empty = tmp_path / "elsewhere"
     empty.mkdir()
@@ -467,4 +468,7 @@ def test_serve_store_needs_no_local_checkout(peer, published, embedded, tmp_path
         assert status == 200 and len(list(ox.parse(body, ox.RdfFormat.TURTLE))) > 0
         status, body = get(base + "/.well-known/void", "application/n-triples")
         assert status == 200 and b"void#triples" in body
+        status, body = get(base + "/ontology", "text/html")
+        assert status == 200 and embedded.get("/ontology", headers={"Accept": "text/html"}).text.count(
+            'class="concept"') == body.decode().count('class="concept"') > 0
     assert list(empty.iterdir()) == []

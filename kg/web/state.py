@@ -24,6 +24,9 @@ from kg.service import Service
 from kg.settings import Settings
 from kg.views import FiguresView
 
+#: The ontology as the graph holds it (the graph of the file ``ontology/kg.ttl``).
+ONTOLOGY_QUERY = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRENDS(STR(?g), '/ontology/kg.ttl')) }"
+
 
 @dataclass
 class ServerState:
@@ -125,6 +128,22 @@ class ServerState:
         if self._store_lock is not None:
             os.close(self._store_lock)
             self._store_lock = None
+
+    async def ontology_file(self) -> Path:
+        """The Turtle file the ontology's documentation is made from: the checkout's, or with an external store
+        (whose server reads no local file) the ontology graph as the store holds it, written once per version
+        into the server's directory."""
+        if self.settings.store_url is None:
+            return self.settings.ontology_dir / "kg.ttl"
+
+        async def fetch() -> Path:
+            body, _meta = await self.graph.query_bytes(ONTOLOGY_QUERY, result_format="json", graph_format="turtle",
+                                                       max_rows=0)
+            path = self._figures_dir.parent / "ontology.ttl"
+            await asyncio.to_thread(path.write_bytes, body)
+            return path
+
+        return await self.once("ontology-file", fetch)  # type: ignore[no-any-return]
 
     @property
     def graph(self) -> Service:
