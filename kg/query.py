@@ -184,6 +184,8 @@ def query(
         # The union is only the default when the query names no dataset: pyoxigraph would otherwise ignore
         # FROM / FROM NAMED (SPARQL 1.1 Query §13.2: the dataset clause defines the default graph).
         options["use_default_graph_as_union"] = True
+    if not isinstance(kg.store, ox.Store):  # an external store (kg.remote.store) bounds each request it sends
+        options["timeout_s"] = timeout_s
     try:
         raw = kg.store.query(sparql, **options)
     except SyntaxError as err:

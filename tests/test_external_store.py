@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -244,10 +245,11 @@ def _assert_whole(settings: Settings) -> None:
 
 
 class _FailingProxy(http.server.ThreadingHTTPServer):
-    """Forwards to ``target``; the ``fail_at``-th request (1-based) gets a 500 without reaching it."""
+    """Forwards to ``target``; the ``fail_at``-th request (1-based) gets a 500 without reaching it; each request
+    but a read of the manifest is held ``delay_s`` seconds first."""
 
-    def __init__(self, target: str, fail_at: int) -> None:
-        self.target, self.fail_at, self.count = target, fail_at, 0
+    def __init__(self, target: str, fail_at: int, delay_s: float = 0.0) -> None:
+        self.target, self.fail_at, self.count, self.delay_s = target, fail_at, 0, delay_s
         super().__init__(("127.0.0.1", 0), _ProxyHandler)
 
 
@@ -260,6 +262,8 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
     def _forward(self) -> None:
         self.server.count += 1
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if urllib.parse.quote_plus(MANIFEST_GRAPH).encode() not in body:  # opening the graph is left quick
+            time.sleep(self.server.delay_s)
         if self.server.count == self.server.fail_at:
             self.send_response(500)
             self.send_header("Content-Length", "0")
@@ -472,3 +476,31 @@ def test_serve_store_needs_no_local_checkout(peer, published, embedded, tmp_path
         assert status == 200 and embedded.get("/ontology", headers={"Accept": "text/html"}).text.count(
             'class="concept"') == body.decode().count('class="concept"') > 0
     assert list(empty.iterdir()) == []
+
+
+def test_work_done_once_per_version_outlasts_the_request_timeout(peer, published, embedded):
+    """The figures view and the VoID counts are computed once per data version and bounded by the pool, not by
+    KG_QUERY_TIMEOUT_S: a store slower than that (here every answer held 1.5 s, the timeout 1 s; at 100,000
+    claims the figures query takes Virtuoso 16 s) still gives them, while a request's own query gets 504."""
+    assert published.returncode == 0, published.stderr
+    path = urllib.parse.urlsplit(peer.query_url)
+    proxy = _FailingProxy(f"{path.scheme}://{path.netloc}", fail_at=0, delay_s=1.5)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        slow = f"http://127.0.0.1:{proxy.server_address[1]}{path.path}"
+        settings = _settings(peer, workers=0, light_workers=0, query_timeout_s=1.0).replace(store_url=slow)
+        with TestClient(create_app(settings)) as client:
+            figures = client.get("/figures.json")
+            void = client.get("/.well-known/void", headers={"Accept": "application/n-triples"})
+            asked = client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"},
+                               headers={"Accept": "application/sparql-results+json"})
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+    theirs = embedded.get("/figures.json").json()
+    assert figures.status_code == 200, figures.text
+    mine = figures.json()
+    assert len(mine["rows"] if isinstance(mine, dict) else mine) == len(theirs["rows"] if isinstance(theirs, dict)
+                                                                         else theirs) > 0
+    assert void.status_code == 200 and b"void#triples" in void.content
+    assert asked.status_code == 504 and "KG_QUERY_TIMEOUT_S" in asked.json()["error"]

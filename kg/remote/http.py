@@ -12,6 +12,7 @@ processes), and neither the password nor a URL's user-info ever reaches a messag
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 import time
@@ -67,13 +68,18 @@ class StoreClient:
         self._client = None
 
     def request(self, method: str, url: str, *, params: Sequence[tuple[str, str]] = (), body: bytes | None = None,
-                headers: dict[str, str] | None = None, what: str) -> tuple[httpx.Response, IO[bytes]]:
+                headers: dict[str, str] | None = None, what: str,
+                timeout_s: float | None = None) -> tuple[httpx.Response, IO[bytes]]:
         """Send one request; the response (status < 400) and its whole body in a spooled temporary file,
-        positioned at the start. ``what`` names the request in messages ("query", "PUT of <graph>")."""
-        deadline = time.monotonic() + self.timeout_s
+        positioned at the start. ``what`` names the request in messages ("query", "PUT of <graph>");
+        ``timeout_s`` replaces the client's bound for this request (``math.inf``: none)."""
+        bound = self.timeout_s if timeout_s is None else timeout_s
+        deadline = time.monotonic() + bound
         spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (handed to caller)
         try:
-            request = self._http().build_request(method, url, params=list(params), content=body, headers=headers)
+            request = self._http().build_request(method, url, params=list(params), content=body, headers=headers,
+                                                 timeout=httpx.Timeout(bound if math.isfinite(bound) else None,
+                                                                       connect=min(5.0, bound)))
             response = self._http().send(request, stream=True)
             try:
                 for piece in response.iter_bytes():
@@ -108,13 +114,13 @@ class StoreClient:
                                 status_of_store=status)
 
     def query(self, url: str, sparql: str, *, accept: str, default_graphs: Sequence[str] = (),
-              named_graphs: Sequence[str] = ()) -> tuple[str, IO[bytes]]:
+              named_graphs: Sequence[str] = (), timeout_s: float | None = None) -> tuple[str, IO[bytes]]:
         """POST a query (SPARQL 1.1 Protocol §2.1.2, URL-encoded form, so a long query or a long list of graphs
-        fits); the answer's media type and body."""
+        fits); the answer's media type and body. ``timeout_s`` as for :meth:`request`."""
         form = [("query", sparql), *(("default-graph-uri", g) for g in default_graphs),
                 *(("named-graph-uri", g) for g in named_graphs)]
         response, body = self.request("POST", url, body=urllib.parse.urlencode(form).encode(), what="query",
-                                      headers={"Accept": accept,
+                                      timeout_s=timeout_s, headers={"Accept": accept,
                                                "Content-Type": "application/x-www-form-urlencoded"})
         return response.headers.get("content-type", "").split(";")[0].strip().lower(), body
 

@@ -129,7 +129,7 @@ class RemoteStore:
     def __init__(self, settings: Settings, graphs: Sequence[str]) -> None:
         if settings.store_url is None:
             raise StoreUnavailable("no external store is configured (KG_STORE_URL, kg serve --store)")
-        self.url = settings.store_url
+        self.url, self.settings = settings.store_url, settings
         self.graphs = list(graphs)
         self.union = settings.store_dataset == "union"
         self.client = StoreClient(settings, timeout_s=store_timeout(settings))
@@ -141,13 +141,16 @@ class RemoteStore:
     def query(self, sparql: str, *, prefixes: dict[str, str] | None = None, base_iri: str | None = None,
               default_graph: Sequence[ox.NamedNode] | None = None,
               named_graphs: Sequence[ox.NamedNode] | None = None,
-              use_default_graph_as_union: bool = False) -> ox.QuerySolutions | ox.QueryBoolean | Iterator[ox.Triple]:
+              use_default_graph_as_union: bool = False, timeout_s: float | None = None,
+              ) -> ox.QuerySolutions | ox.QueryBoolean | Iterator[ox.Triple]:
         """Evaluate ``sparql`` in the store, with ``Store.query``'s options: ``prefixes`` and ``base_iri`` are
         written as the query's prologue (a declaration of the query itself comes later and wins);
         ``use_default_graph_as_union`` names the published graphs as the dataset (or, with
         ``KG_STORE_DATASET=union``, leaves it to the store, whose default graph is the union);
         ``default_graph`` and ``named_graphs`` name another one; neither leaves the dataset to the query's
-        ``FROM``."""
+        ``FROM``. ``timeout_s`` is the caller's deadline for the query (:func:`kg.query.query`'s): one longer
+        than ``KG_QUERY_TIMEOUT_S`` (the work done once per data version: the figures view, the VoID counts) is
+        the store's too; otherwise the store's answer is bounded by :func:`store_timeout`."""
         prologue = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in (prefixes or {}).items())
         if base_iri is not None:
             prologue = f"BASE <{base_iri}>\n" + prologue
@@ -159,8 +162,10 @@ class RemoteStore:
             defaults = [g.value for g in default_graph or ()]
             named = [g.value for g in named_graphs or ()]
         graph_form = query_form(sparql) in ("CONSTRUCT", "DESCRIBE")
+        longer = timeout_s if timeout_s is not None and timeout_s > self.settings.query_timeout_s else None
         media, body = self.client.query(self.url, prologue + sparql, accept=GRAPH_ACCEPT if graph_form
-                                        else RESULTS_ACCEPT, default_graphs=defaults, named_graphs=named)
+                                        else RESULTS_ACCEPT, default_graphs=defaults, named_graphs=named,
+                                        timeout_s=longer)
         if graph_form:
             if media not in GRAPH_FORMATS:
                 body.close()

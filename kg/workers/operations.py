@@ -8,6 +8,7 @@ piece. :func:`perform` maps a task to its operation by type, never by name.
 from __future__ import annotations
 
 import gzip
+import math
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -196,7 +197,9 @@ def stats(kg: KnowledgeGraph, _task: StatsTask) -> Stats:
     """Counts for the VoID description: triples, distinct subjects/objects, classes with their instances,
     and the vocabularies (namespaces of predicates and classes) used."""
     def one(sparql: str) -> list[tuple[Any, ...]]:
-        result = run_query(kg, sparql, max_rows=100_000)
+        # once per data version, like the figures view: bounded by the pool (ONCE_PER_VERSION_S), not by what
+        # one request may cost, which the counts of a large graph in an external store outgrow
+        result = run_query(kg, sparql, max_rows=100_000, timeout_s=math.inf)
         assert isinstance(result, SelectResult)
         return [tuple(t.value if t is not None else None for t in row) for row in result.rows]
 
