@@ -96,7 +96,7 @@ class Settings:
                 "and VoID; None reflects the request's Host header, so answers carry Vary: Host"})
 
     max_file_bytes: int = field(default=MAX_FILE_BYTES, metadata={
-        "help": "largest file any command reads (256 MiB; a synthetic graph of 100,000 claims is about 200 MB): "
+        "help": "largest file any command reads, and the most it reads of standard input (`kg query -`) (256 MiB; a synthetic graph of 100,000 claims is about 200 MB): "
                 "a larger input is refused with a message naming this setting, before it is read, so a link to a "
                 "disk image or a device cannot exhaust memory"})
     check_max_bytes: int = field(default=16 * 1024 * 1024, metadata={

@@ -212,6 +212,20 @@ def test_a_file_over_kg_max_file_bytes_is_refused_naming_the_setting(tmp_path, m
     assert f"{path}: {path.stat().st_size:,} bytes, larger than KG_MAX_FILE_BYTES=100" in err
 
 
+def test_kg_query_caps_standard_input_with_kg_max_file_bytes(tmp_path):
+    data = tmp_path / "x.ttl"
+    data.write_text(PREFIXES + 'kgr:x rdfs:label "x" .\n')
+    query = "ASK {}\n" + "# padding\n" * 30  # a valid query, over the cap only by its size
+    env = {**ENV, "KG_MAX_FILE_BYTES": "200"}  # the data file (183 bytes) is within it
+    proc = subprocess.run([sys.executable, "-m", "kg", "query", "-", "--data", str(data)], input=query,
+                          capture_output=True, text=True, timeout=90, env=env)
+    assert proc.returncode == 2
+    assert "<stdin>: more than 200 bytes, larger than KG_MAX_FILE_BYTES=200" in one_line_refusal(proc, "<stdin>")
+    within = subprocess.run([sys.executable, "-m", "kg", "query", "-", "--data", str(data)], input="ASK {}",
+                            capture_output=True, text=True, timeout=90, env=env)
+    assert within.returncode == 0, within.stderr
+
+
 def test_kg_check_refuses_a_file_over_kg_check_max_bytes_before_parsing(tmp_path, monkeypatch, capsys):
     path = tmp_path / "x.ttl"
     path.write_text(PREFIXES + "kgr:x rdfs:label 'x' ;\n" + "  rdfs:seeAlso (\n" * 2 + "ill-formed")
