@@ -39,10 +39,13 @@ from kg.turtle.names import shorten
 from kg.turtle.parser import RDF_FIRST, RDF_NIL, RDF_REST, RDF_TYPE, Document, Term, TurtleError, parse_turtle
 
 RDFS_LABEL = RDFS + "label"
-#: Deepest nesting of inline ``[ ]`` and ``( )`` that ``kg fmt`` lays out. The writer renders a nested node by
-#: recursion (three Python frames a level, under Python's limit of 1,000), and a layout indented 8 columns a
-#: level is unreadable long before 100 levels; a deeper file is reported, never half-written.
-MAX_NESTING = 100
+#: Nesting levels of inline ``[ ]`` that get their own indent (8 columns a level). Nodes nested deeper are written
+#: at the indent of this level, so a file nested thousands of levels deep is written back in a size linear in its
+#: own, where an indent growing without end would make it quadratic (5,000 levels: about 100 MB of spaces).
+INDENT_LEVELS = 100
+_INDENT_CAP = 4 + 8 * INDENT_LEVELS
+#: A rendering whose parts are joined once, at the end: a node nested n levels deep is not copied n times.
+Piece = str | list["Piece"]
 _SHORT_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
 
 
@@ -84,6 +87,7 @@ class Writer:
             if isinstance(t.object, ox.BlankNode):
                 self.refs[t.object] += 1
         self.labels: dict[ox.BlankNode, str] = {}
+        self._lists: dict[Term, list[Term] | None] = {}
         self._choose_labels()
 
     # --- which blank nodes are inline, which need a label ---
@@ -109,21 +113,6 @@ class Writer:
             if not orphans:
                 return
             self.labels[orphans[0]] = f"b{len(self.labels) + 1}"  # type: ignore[index]
-
-    def too_deep(self, limit: int = MAX_NESTING) -> ox.BlankNode | None:
-        """The first inline node written more than ``limit`` levels deep; None when none is.
-        Walks with an explicit stack, as :meth:`term` renders: a list's items one level below the list."""
-        stack: list[tuple[Term, int]] = [(s, 0) for s in self.roots()]
-        while stack:
-            node, depth = stack.pop()
-            items = self.collection(node) if self.inline(node) else None
-            children = items if items is not None else [o for objs in self.index.get(node, {}).values() for o in objs]
-            for child in children:
-                if self.inline(child):
-                    if depth + 1 > limit:
-                        return child  # type: ignore[return-value]
-                    stack.append((child, depth + 1))
-        return None
 
     def roots(self) -> list[Term]:
         """Subjects written as top-level blocks: every subject that is not an inline blank node."""
@@ -152,33 +141,83 @@ class Writer:
         return quote(lit.value) + "^^" + self.iri(lit.datatype)
 
     def collection(self, node: Term) -> list[Term] | None:
-        """The items of the RDF list starting at ``node`` if it can be written as ``( ... )``, else None."""
+        """The items of the RDF list starting at ``node`` if it can be written as ``( ... )``, else None.
+
+        Remembered: a list that cannot be written so fails for every node walked before the fault too (each such
+        node's rest contains it), so a long list that is not a collection, written as nested ``[ ]``, costs one
+        walk, not one a level."""
+        head = node
         items: list[Term] = []
+        walked: list[Term] = []
         seen: set[Term] = set()
         while node != RDF_NIL:
-            if not self.inline(node) or node in seen:
-                return None
+            if node in self._lists:  # the rest of this list was walked before
+                rest = self._lists[node]
+                if rest is not None:
+                    items += rest
+                    node = RDF_NIL
+                break
             props = self.index.get(node, {})
-            if set(props) != {RDF_FIRST, RDF_REST} or len(props[RDF_FIRST]) != 1 or len(props[RDF_REST]) != 1:
-                return None
+            if (not self.inline(node) or node in seen or set(props) != {RDF_FIRST, RDF_REST}
+                    or len(props[RDF_FIRST]) != 1 or len(props[RDF_REST]) != 1):
+                break
+            walked.append(node)
             seen.add(node)
             items.append(next(iter(props[RDF_FIRST])))
             node = next(iter(props[RDF_REST]))
+        if node != RDF_NIL:
+            self._lists.update(dict.fromkeys([*walked, head], None))
+            return None
+        self._lists[head] = items
         return items
 
-    def term(self, node: Term, indent: int) -> str:
+    def leaf(self, node: Term) -> str | None:
+        """The text of a term that holds no other term (an IRI, a literal, a labelled or empty blank node);
+        None for an inline list or property list, which :meth:`render` lays out."""
         if isinstance(node, ox.NamedNode):
             return "()" if node == RDF_NIL else self.iri(node)
         if isinstance(node, ox.Literal):
             return self.literal(node)
         if node in self.labels:
             return f"_:{self.labels[node]}"
-        items = self.collection(node)
-        if items is not None:
-            return "( " + " ".join(self.term(i, indent) for i in items) + " )"
-        if not self.index.get(node):
+        if self.collection(node) is None and not self.index.get(node):
             return "[]"
-        return "[ " + self.predicates(node, indent + 8) + " ]"
+        return None
+
+    def render(self, starts: Iterable[tuple[Term, int]]) -> dict[Term, Piece]:
+        """The rendering of every inline node written below ``starts`` (nodes with the indent of the line they are
+        written on), without recursion, so any depth the parser reads is written back.
+
+        Inline nodes form a forest (a node used twice, or a cycle no root reaches, has a label), so a preorder
+        walk lists each once, below its parent; composing in reverse preorder finds every child already done."""
+        order: list[tuple[Term, int, list[Term] | None]] = []
+        stack = [(node, indent) for node, indent in starts if self.leaf(node) is None]
+        while stack:
+            node, indent = stack.pop()
+            items = self.collection(node)
+            order.append((node, indent, items))
+            # a list's items are written on its line; a property list's objects one indent further in
+            children = ([(i, indent) for i in items] if items is not None else
+                        [(o, min(indent + 8, _INDENT_CAP)) for objs in self.index[node].values() for o in objs])
+            stack.extend(c for c in children if self.leaf(c[0]) is None)
+        done: dict[Term, Piece] = {}
+        for node, indent, items in reversed(order):
+            if items is not None:
+                parts: list[Piece] = ["("]
+                for item in items:
+                    parts += [" ", self._piece(item, done)]
+                done[node] = [*parts, " )"]
+            else:
+                done[node] = ["[ ", self.predicates(node, min(indent + 8, _INDENT_CAP), done), " ]"]
+        return done
+
+    def _piece(self, node: Term, done: Mapping[Term, Piece]) -> Piece:
+        text = self.leaf(node)
+        return done[node] if text is None else text
+
+    def _opens_block(self, node: Term) -> bool:
+        """Whether ``node`` is written as ``[ ... ]`` with properties, which goes on a line of its own."""
+        return self.leaf(node) is None and self.collection(node) is None
 
     # --- blocks ---
 
@@ -191,25 +230,27 @@ class Writer:
             return (2, self.iri(p))
         return sorted(self.index[node], key=key)
 
-    def predicates(self, node: Term, indent: int) -> str:
-        """``p o1, o2 ;\\n<indent>q o3`` for every predicate of ``node``."""
-        parts = []
+    def predicates(self, node: Term, indent: int, done: Mapping[Term, Piece]) -> Piece:
+        """``p o1, o2 ;\n<indent>q o3`` for every predicate of ``node``, its nested objects taken from ``done``."""
+        parts: list[Piece] = []
         for p in self.predicate_order(node):
-            rendered = sorted(self.term(o, indent) for o in self.index[node][p])
-            text = rendered[0]
-            for prev, cur in pairwise(rendered):
-                block = prev.startswith("[ ") or cur.startswith("[ ")
-                text += (" ,\n" + " " * (indent + 4) if block else ", ") + cur
-            parts.append(f"{self.iri(p, predicate=True)} {text}")
-        return (" ;\n" + " " * indent).join(parts)
+            objects = [(self._piece(o, done), self._opens_block(o)) for o in self.index[node][p]]
+            if len(objects) > 1:
+                objects.sort(key=lambda rendered: flatten(rendered[0]))
+            text: list[Piece] = [self.iri(p, predicate=True), " ", objects[0][0]]
+            for (_, prev_block), (cur, cur_block) in pairwise(objects):
+                text += [" ,\n" + " " * (indent + 4) if prev_block or cur_block else ", ", cur]
+            parts += [" ;\n" + " " * indent, text] if parts else [text]
+        return parts
 
     def block(self, subject: Term) -> str:
         """The statement for one top-level subject, ending in `` .``."""
-        anonymous = isinstance(subject, ox.BlankNode) and subject not in self.labels
-        head = "[]" if anonymous else self.term(subject, 0)
         if not self.index.get(subject):
             return ""
-        return f"{head} {self.predicates(subject, 4)} .\n"
+        anonymous = isinstance(subject, ox.BlankNode) and subject not in self.labels
+        head = "[]" if anonymous else self._piece(subject, {})
+        done = self.render((o, 4) for objs in self.index[subject].values() for o in objs)
+        return f"{flatten(head)} {flatten(self.predicates(subject, 4, done))} .\n"
 
     def sort_key(self, subject: Term) -> tuple[int, str]:
         if isinstance(subject, ox.NamedNode):
@@ -218,6 +259,19 @@ class Writer:
 
     def prefix_block(self) -> str:
         return "".join(f"@prefix {n}: <{self.prefixes[n]}> .\n" for n in sorted(self.used))
+
+
+def flatten(piece: Piece) -> str:
+    """The text of ``piece``, joined with an explicit stack (a piece nests as deep as the file)."""
+    out: list[str] = []
+    stack = [piece]
+    while stack:
+        top = stack.pop()
+        if isinstance(top, str):
+            out.append(top)
+        else:
+            stack.extend(reversed(top))
+    return "".join(out)
 
 
 def render_subjects(triples: Iterable[ox.Triple], prefixes: Mapping[str, str]) -> str:
@@ -244,17 +298,10 @@ def _comment_runs(comments: list[tuple[int, str]]) -> list[list[tuple[int, str]]
 
 def format_document(doc: Document) -> str:
     """The canonical text of a parsed document (see the module docstring for the layout and comment rules).
-    Raises :class:`TurtleError` at the first node nested deeper than :data:`MAX_NESTING`.
 
     A date written once in its precision gets the kg:precision, kg:earliest and kg:latest it lacks
     (:func:`kg.curation.dates.derive_bounds`); bounds already written are never changed."""
     writer = Writer(derive_bounds(o.triple for o in doc.triples), doc.prefixes)
-    deep = writer.too_deep()
-    if deep is not None:
-        at = doc.bnodes.get(deep, doc.statements[0].start if doc.statements else None)
-        raise TurtleError(f"blank nodes and lists are nested more than {MAX_NESTING} levels deep here, deeper than "
-                          "kg fmt lays out (give the inner nodes labels such as _:b1)",
-                          at.line if at else 1, at.column if at else 1)
     roots = set(writer.roots())
     runs = _comment_runs(doc.comments)
     sections: list[_Section] = [_Section([], [])]
