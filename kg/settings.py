@@ -96,14 +96,15 @@ class Settings:
                 "and VoID; None reflects the request's Host header, so answers carry Vary: Host"})
 
     max_file_bytes: int = field(default=MAX_FILE_BYTES, metadata={
-        "help": "largest file any command reads, and the most it reads of standard input (`kg query -`) (256 MiB; a synthetic graph of 100,000 claims is about 200 MB): "
+        "help": "largest file any command reads, and the most it reads of standard input (`kg query -`) "
+                "(256 MiB; a synthetic graph of 100,000 claims is about 200 MB): "
                 "a larger input is refused with a message naming this setting, before it is read, so a link to a "
                 "disk image or a device cannot exhaust memory"})
     check_max_bytes: int = field(default=16 * 1024 * 1024, metadata={
         "help": "largest file `kg check` validates with positions (16 MiB, about 300,000 triples: under a minute "
                 "and about 1.5 GB of memory, where 10 MB took 29 s and 0.9 GB; the repository's files are "
-                "kilobytes); a larger file is a finding naming this setting and is loaded as context only (in "
-                "Rust: 108 MB in 10 s), instead of a run that exhausts memory"})
+                "kilobytes); a larger file is a finding naming this setting and is neither read nor loaded (the "
+                "other files are checked without it), instead of a run that exhausts memory"})
 
     reasoning: str = field(default="owlrl", metadata={
         "help": "inferred triples served in the graph <graph/inferred>: none, rdfs or owlrl (OWL 2 RL); computed "

@@ -33,8 +33,10 @@ from .conftest import ROOT
 PREFIXES = ("@prefix kgr: <https://w3id.org/ua-children-kg/id/> .\n"
             "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
             "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n")
-#: Environment of the subprocesses: no inference and queries in threads, so a run costs parsing only.
-ENV = {**os.environ, "KG_REASONING": "none", "KG_WORKERS": "0", "PYTHONPATH": str(ROOT)}
+#: Environment of the subprocesses: no inference and queries in threads, so a run costs parsing only; kg check's
+#: own size limit above the file of a literal over the engine's buffer, so that the engine's limit is what it meets.
+ENV = {**os.environ, "KG_REASONING": "none", "KG_WORKERS": "0", "PYTHONPATH": str(ROOT),
+       "KG_CHECK_MAX_BYTES": str(64 * 1024 * 1024)}
 ASK = "/sparql?query=ASK%7B%7D"
 
 
@@ -264,6 +266,28 @@ def test_kg_check_refuses_a_file_over_kg_check_max_bytes_before_parsing(tmp_path
     assert main(["check", str(path)]) == 1
     out = capsys.readouterr().out
     assert f"{path}:1:1: error [syntax] {path.stat().st_size:,} bytes is larger than KG_CHECK_MAX_BYTES=100" in out
+
+
+def test_kg_check_neither_reads_nor_loads_a_file_over_kg_check_max_bytes(tmp_path, monkeypatch, capsys):
+    from kg.check import workspace
+
+    big, small = tmp_path / "big.ttl", tmp_path / "small.ttl"
+    big.write_text(PREFIXES + "".join(f'kgr:n{i} rdfs:label "node {i}" .\n' for i in range(40)))
+    small.write_text(PREFIXES + "kgr:x rdfs:label 'x' ;\n  rdfs:seeAlso (\n")  # a syntax error of its own
+    touched: list[Path] = []
+    real_read, real_load = workspace.read_bytes, workspace.Workspace._load_quads
+    monkeypatch.setattr(workspace, "read_bytes", lambda path, **kw: (touched.append(path), real_read(path, **kw))[1])
+    monkeypatch.setattr(workspace.Workspace, "_load_quads",
+                        lambda self, path, data, graph: (touched.append(path), real_load(self, path, data, graph))[1])
+    monkeypatch.setenv("KG_CHECK_MAX_BYTES", "400")
+    assert main(["check", str(big), str(small), "--format", "text"]) == 1
+    findings = [line for line in capsys.readouterr().out.splitlines() if ": error " in line]
+    assert [f for f in findings if f.startswith(str(big))] == [
+        f"{big}:1:1: error [syntax] {big.stat().st_size:,} bytes is larger than KG_CHECK_MAX_BYTES=400, the largest "
+        "file kg check validates with positions (about 90 bytes of memory per byte of Turtle); split the file or "
+        "raise the setting; it is not loaded, so the other files are checked without its triples"]
+    assert any(f.startswith(f"{small}:") and "[syntax]" in f for f in findings)  # the rest is still checked
+    assert big not in touched and small in touched
 
 
 # --- kg fmt and a concurrent writer ---------------------------------------------------------------------------
