@@ -73,6 +73,10 @@ class Settings:
     body_timeout_s: float = field(default=30.0, metadata={
         "help": "seconds a client has to send a request body once its headers are in: a body it declares and "
                 "never finishes cannot hold a connection and a handler; KG_MAX_BODY_BYTES in 30 s is 33 kB/s"})
+    write_timeout_s: float = field(default=60.0, metadata={
+        "help": "seconds an answer may wait on a client that reads none of it (the server's send buffer full the "
+                "whole time): past it the connection is cut, so a client that never reads a dump holds neither "
+                "the connection nor its buffers; a slow reader that makes any progress is never cut"})
     service_allowlist: tuple[str, ...] = field(
         default=(), metadata={"help": "SERVICE endpoints a query may call; empty, so queries never reach out"}
     )
@@ -150,6 +154,7 @@ class Settings:
             (self.check_max_bytes > 0, "KG_CHECK_MAX_BYTES", "a positive number of bytes"),
             (self.header_timeout_s > 0, "KG_HEADER_TIMEOUT_S", "a positive number of seconds"),
             (self.body_timeout_s > 0, "KG_BODY_TIMEOUT_S", "a positive number of seconds"),
+            (self.write_timeout_s > 0, "KG_WRITE_TIMEOUT_S", "a positive number of seconds"),
             (self.workers >= 0, "KG_WORKERS", "0 (queries in threads) or a positive number of processes"),
             (self.light_workers >= 0, "KG_LIGHT_WORKERS", "0 (no light lane) or a positive number of processes"),
             (self.light_budget_s > 0, "KG_LIGHT_BUDGET_S", "a positive number of seconds"),
@@ -227,7 +232,7 @@ def _coerce(name: str, raw: str) -> Any:
             if value < 0:
                 raise ValueError
             return value
-        if name in {"query_timeout_s", "header_timeout_s", "body_timeout_s", "light_budget_s"}:
+        if name in {"query_timeout_s", "header_timeout_s", "body_timeout_s", "write_timeout_s", "light_budget_s"}:
             value = float(raw)
             if value <= 0:
                 raise ValueError
