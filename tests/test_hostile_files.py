@@ -24,7 +24,7 @@ import pytest
 from kg.check.iri_rules import unsafe_scheme
 from kg.cli import main
 from kg.files import read_bytes
-from kg.turtle import canonical
+from kg.turtle import canonical, layout
 from kg.turtle.lexer import ENGINE_TOKEN_BYTES
 from kg.turtle.parser import parse_turtle
 
@@ -146,12 +146,12 @@ def test_kg_fmt_writes_back_any_depth_the_parser_reads(tmp_path, kind, depth):
 def test_kg_fmt_indents_deep_nesting_no_further_than_its_indent_levels(tmp_path):
     # two properties a level put each level on lines of its own: the indent stops growing past INDENT_LEVELS, so
     # the text stays linear in the depth
-    depth = canonical.INDENT_LEVELS * 3
+    depth = layout.INDENT_LEVELS * 3
     inner = '[ rdfs:label "n" ; rdfs:seeAlso ' * depth + "1" + " ]" * depth
     text = PREFIXES + "kgr:x rdfs:seeAlso\n  " + inner + " .\n"
     written = canonical.format_text(text)
     widest = max(len(line) - len(line.lstrip(" ")) for line in written.splitlines())
-    assert widest == 4 + 8 * canonical.INDENT_LEVELS
+    assert widest == 4 + 8 * layout.INDENT_LEVELS
     assert tree_graph(written) == tree_graph(text)
 
 
