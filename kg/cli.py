@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from kg.arguments import build_parser
 from kg.errors import KgError, UsageError
-from kg.files import read_text, write_atomic
+from kg.files import read_stream, read_text, write_atomic
 from kg.settings import Settings
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
 def _query_text(source: str, settings: Settings) -> str:
     """The query: stdin for ``-``, the file when ``source`` names one, else ``source`` itself."""
     if source == "-":
-        return sys.stdin.read()
+        return read_stream(sys.stdin.buffer, "<stdin>", limit=settings.max_file_bytes)
     looks_like_file = source.endswith(".rq") or ("\n" not in source and len(source) < 4096 and Path(source).exists())
     return read_text(Path(source), limit=settings.max_file_bytes) if looks_like_file else source
 

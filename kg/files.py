@@ -127,6 +127,16 @@ def read_bytes(path: Path, *, limit: int = MAX_FILE_BYTES) -> bytes:
     return data
 
 
+def read_stream(stream: BinaryIO, name: str, *, limit: int = MAX_FILE_BYTES) -> str:
+    """At most ``limit`` bytes (``KG_MAX_FILE_BYTES``) of ``stream`` (standard input: ``name`` is how messages call
+    it), as UTF-8 text. Raises :class:`InputError` naming the setting when the stream holds more, without reading
+    past the limit, or naming the line and column when it is not UTF-8."""
+    data = stream.read(limit + 1)  # one byte more tells an input over the limit; the rest is never read
+    if len(data) > limit:
+        raise _too_large(Path(name), f"more than {limit:,} bytes", limit)
+    return decode(data, name)
+
+
 def _too_large(path: Path, size: str, limit: int) -> InputError:
     return InputError(f"{path}: {size}, larger than KG_MAX_FILE_BYTES={limit:,}; raise the setting to read it",
                       path=str(path))

@@ -9,7 +9,9 @@ version (dumps, counts, the figures view) gets at least an hour.
 Lanes (:class:`kg.workers.pool.Lane`): requests start in the light lane (``KG_LIGHT_WORKERS``) with a budget of
 ``KG_LIGHT_BUDGET_S`` to compute; one that needs longer is moved to the heavy lane (``KG_WORKERS``) and its
 query's shape (the text with names and constants blanked) is remembered, so the next query of that shape goes
-to the heavy lane at once. A light worker's streamed answer is read at once into memory (up to
+to the heavy lane at once; so is the shape of one that answered but took more than half the budget
+(:data:`SLOW_SHARE`), which held a light worker long enough to queue the light requests behind it. A light
+worker's streamed answer is read at once into memory (up to
 :data:`LIGHT_ANSWER_BYTES`), so the worker is free again whatever the client's reading speed; a longer answer is
 streamed from the worker and its shape remembered as heavy: large answers belong to the heavy lane, where a slow
 reader holds a heavy worker, not a light one. A request waiting for a light worker waits there (within its
@@ -52,6 +54,11 @@ T = TypeVar("T")
 
 #: Seconds allowed to work done once per data version, whatever KG_QUERY_TIMEOUT_S says.
 ONCE_PER_VERSION_S = 3600.0
+#: A shape whose light run took more than this share of ``KG_LIGHT_BUDGET_S`` goes to the heavy lane from then on:
+#: it answered, but it held one of the few light workers long enough to make the light requests behind it wait
+#: (measured: example queries of 150-300 ms kept entity pages and ASKs queued for half a second under load),
+#: while those take a few milliseconds.
+SLOW_SHARE = 0.5
 #: How many heavy query shapes are remembered (least recently seen forgotten first).
 HEAVY_SHAPES = 1000
 #: A light worker's answer up to this size is read whole at once, freeing the worker before the client reads it.
@@ -123,8 +130,14 @@ class Service:
         heavy, else (or then) in the heavy lane until the request's deadline."""
         if self._pool.light_size and key not in self._heavy:
             started = time.monotonic()
+            budget = self.settings.light_budget_s
+
+            def weigh(seconds: float) -> None:
+                if seconds > budget * SLOW_SHARE:
+                    self._remember(key)
+
             try:
-                value = await self._pool.run(task, lane=Lane.LIGHT, budget=self.settings.light_budget_s)
+                value = await self._pool.run(task, lane=Lane.LIGHT, budget=budget, computed=weigh)
             except BudgetExceeded:
                 self._remember(key)
             else:

@@ -73,6 +73,10 @@ class Settings:
     body_timeout_s: float = field(default=30.0, metadata={
         "help": "seconds a client has to send a request body once its headers are in: a body it declares and "
                 "never finishes cannot hold a connection and a handler; KG_MAX_BODY_BYTES in 30 s is 33 kB/s"})
+    write_timeout_s: float = field(default=60.0, metadata={
+        "help": "seconds an answer may wait on a client that reads none of it (the server's send buffer full the "
+                "whole time): past it the connection is cut, so a client that never reads a dump holds neither "
+                "the connection nor its buffers; a slow reader that makes any progress is never cut"})
     service_allowlist: tuple[str, ...] = field(
         default=(), metadata={"help": "SERVICE endpoints a query may call; empty, so queries never reach out"}
     )
@@ -96,14 +100,15 @@ class Settings:
                 "and VoID; None reflects the request's Host header, so answers carry Vary: Host"})
 
     max_file_bytes: int = field(default=MAX_FILE_BYTES, metadata={
-        "help": "largest file any command reads (256 MiB; a synthetic graph of 100,000 claims is about 200 MB): "
+        "help": "largest file any command reads, and the most it reads of standard input (`kg query -`) "
+                "(256 MiB; a synthetic graph of 100,000 claims is about 200 MB): "
                 "a larger input is refused with a message naming this setting, before it is read, so a link to a "
                 "disk image or a device cannot exhaust memory"})
     check_max_bytes: int = field(default=16 * 1024 * 1024, metadata={
         "help": "largest file `kg check` validates with positions (16 MiB, about 300,000 triples: under a minute "
                 "and about 1.5 GB of memory, where 10 MB took 29 s and 0.9 GB; the repository's files are "
-                "kilobytes); a larger file is a finding naming this setting and is loaded as context only (in "
-                "Rust: 108 MB in 10 s), instead of a run that exhausts memory"})
+                "kilobytes); a larger file is a finding naming this setting and is neither read nor loaded (the "
+                "other files are checked without it), instead of a run that exhausts memory"})
 
     reasoning: str = field(default="owlrl", metadata={
         "help": "inferred triples served in the graph <graph/inferred>: none, rdfs or owlrl (OWL 2 RL); computed "
@@ -149,6 +154,7 @@ class Settings:
             (self.check_max_bytes > 0, "KG_CHECK_MAX_BYTES", "a positive number of bytes"),
             (self.header_timeout_s > 0, "KG_HEADER_TIMEOUT_S", "a positive number of seconds"),
             (self.body_timeout_s > 0, "KG_BODY_TIMEOUT_S", "a positive number of seconds"),
+            (self.write_timeout_s > 0, "KG_WRITE_TIMEOUT_S", "a positive number of seconds"),
             (self.workers >= 0, "KG_WORKERS", "0 (queries in threads) or a positive number of processes"),
             (self.light_workers >= 0, "KG_LIGHT_WORKERS", "0 (no light lane) or a positive number of processes"),
             (self.light_budget_s > 0, "KG_LIGHT_BUDGET_S", "a positive number of seconds"),
@@ -226,7 +232,7 @@ def _coerce(name: str, raw: str) -> Any:
             if value < 0:
                 raise ValueError
             return value
-        if name in {"query_timeout_s", "header_timeout_s", "body_timeout_s", "light_budget_s"}:
+        if name in {"query_timeout_s", "header_timeout_s", "body_timeout_s", "write_timeout_s", "light_budget_s"}:
             value = float(raw)
             if value <= 0:
                 raise ValueError

@@ -464,10 +464,49 @@ def test_the_policy_breaks_nothing_in_chromium(live, path):
             browser.close()
 
 
-def test_the_read_deadlines_are_settings():
-    s = Settings.from_env({"KG_HEADER_TIMEOUT_S": "2.5", "KG_BODY_TIMEOUT_S": "4"})
-    assert (s.header_timeout_s, s.body_timeout_s) == (2.5, 4.0)
-    assert (Settings().header_timeout_s, Settings().body_timeout_s) == (10.0, 30.0)
-    for name, value in (("KG_HEADER_TIMEOUT_S", "0"), ("KG_BODY_TIMEOUT_S", "soon")):
+def test_the_read_and_write_deadlines_are_settings():
+    s = Settings.from_env({"KG_HEADER_TIMEOUT_S": "2.5", "KG_BODY_TIMEOUT_S": "4", "KG_WRITE_TIMEOUT_S": "7"})
+    assert (s.header_timeout_s, s.body_timeout_s, s.write_timeout_s) == (2.5, 4.0, 7.0)
+    assert (Settings().header_timeout_s, Settings().body_timeout_s, Settings().write_timeout_s) == (10.0, 30.0, 60.0)
+    for name, value in (("KG_HEADER_TIMEOUT_S", "0"), ("KG_BODY_TIMEOUT_S", "soon"), ("KG_WRITE_TIMEOUT_S", "-1")):
         with pytest.raises(UsageError, match=name):
             Settings.from_env({name: value})
+
+
+# --- a client that never reads --------------------------------------------------------------------------------
+
+WRITE_TIMEOUT_S = 1.0
+
+
+@pytest.fixture(scope="module")
+def large_dump(tmp_path_factory):
+    """A real server with a write deadline of WRITE_TIMEOUT_S over a graph whose dump (about 24 MB) is far more
+    than the kernel's socket buffers hold, so a client that stops reading stalls the answer in the server."""
+    path = tmp_path_factory.mktemp("large") / "large.ttl"
+    filler = "x" * 12_000
+    path.write_text("@prefix kgr: <https://w3id.org/ua-children-kg/id/> .\n"
+                    "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+                    + "".join(f'kgr:n{i} rdfs:comment "{filler}" .\n' for i in range(2000)))
+    env = {"KG_WRITE_TIMEOUT_S": str(WRITE_TIMEOUT_S), "KG_REASONING": "none"}
+    with live_server(["--workers", "1", "--data", str(DATA[0]), "--data", str(path)], env=env) as base:
+        yield base
+
+
+def test_a_client_that_never_reads_is_cut_off_and_others_still_answered(large_dump):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a small window: the server's buffer fills
+        sock.settimeout(PATIENCE_S)
+        sock.connect(("127.0.0.1", _port(large_dump)))
+        sock.sendall(b"GET /dump.nt HTTP/1.1\r\nHost: x\r\n\r\n")
+        time.sleep(WRITE_TIMEOUT_S / 2)
+        assert _normal_request(large_dump) == 200  # while the stalled answer waits on the client
+        time.sleep(WRITE_TIMEOUT_S * 3)  # past the deadline: the server has cut the connection by now
+        received, started = b"", time.monotonic()
+        with contextlib.suppress(ConnectionResetError):
+            while chunk := sock.recv(1 << 20):
+                received += chunk
+        assert time.monotonic() - started < PATIENCE_S
+    status, headers, _body = _parse(received)
+    assert status == 200
+    assert len(received) < int(headers["content-length"]) // 2  # cut off: what the buffers held, not the dump
+    assert _normal_request(large_dump) == 200

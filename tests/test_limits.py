@@ -178,6 +178,30 @@ def test_a_query_over_the_light_budget_moves_to_the_heavy_lane_and_its_shape_is_
     asyncio.run(scenario())
 
 
+def test_a_shape_that_answered_in_over_half_the_light_budget_goes_to_the_heavy_lane(settings, monkeypatch):
+    """It answered, but held a light worker long enough to queue light requests: its next query runs heavy. The
+    pool is replaced by one that reports how long the worker computed, so no timing is involved."""
+    service = Service(settings.replace(workers=1, light_workers=1, light_budget_s=0.3))
+    lanes: list[Lane] = []
+    took = {"slow": 0.3 * 0.6, "fast": 0.3 * 0.4}
+
+    async def run(task, *, lane=Lane.HEAVY, computed=None, **_):
+        lanes.append(lane)
+        if computed is not None:
+            computed(took["slow" if "?slow" in task.sparql else "fast"])
+        return "value"
+
+    monkeypatch.setattr(service.pool, "run", run)
+
+    async def scenario() -> None:
+        for name in ("slow", "slow", "fast", "fast"):
+            task = QueryTask(sparql=f"SELECT ?{name} {{}}", result_format="json", graph_format="turtle")
+            await service._request(task, f"shape of {name}")
+
+    asyncio.run(scenario())
+    assert lanes == [Lane.LIGHT, Lane.HEAVY, Lane.LIGHT, Lane.LIGHT]
+
+
 def test_a_worker_that_kept_memory_after_a_long_task_is_recycled(settings):
     async def scenario() -> None:
         # 1 MiB: any worker that has run a query keeps more than that, so the long one is recycled

@@ -190,21 +190,21 @@ class Workspace:
 
     def load_checked(self, path: Path, index: int) -> None:
         """Parse a checked file with positions; a syntax problem becomes a finding and the file is skipped. A
-        file larger than ``KG_CHECK_MAX_BYTES`` is refused before it is parsed (a finding naming the setting)
-        and loaded as context only, so the files that refer to it are still checked."""
-        data = read_bytes(path, limit=self.settings.max_file_bytes)
+        file larger than ``KG_CHECK_MAX_BYTES`` is neither read nor loaded (one finding naming the setting): its
+        memory is what the setting bounds. The other files are still checked, without its triples (nor the
+        persisted store's older copy of them)."""
         shown, graph = self.display(path), ox.NamedNode(graph_iri(path, self.settings))
-        self.files[graph] = path
         self.served.discard(graph)
-        limit = self.settings.check_max_bytes
-        if len(data) > limit:
+        limit, size = self.settings.check_max_bytes, path.stat().st_size
+        if size > limit:
             self.findings.append(Finding(
                 shown, 1, 1, "error", "syntax",
-                f"{len(data):,} bytes is larger than KG_CHECK_MAX_BYTES={limit:,}, the largest file kg check "
+                f"{size:,} bytes is larger than KG_CHECK_MAX_BYTES={limit:,}, the largest file kg check "
                 "validates with positions (about 90 bytes of memory per byte of Turtle); split the file or raise "
-                "the setting; it is loaded as context only, its own triples are not checked"))
-            self.load_context(path, data)
+                "the setting; it is not loaded, so the other files are checked without its triples"))
             return
+        data = read_bytes(path, limit=self.settings.max_file_bytes)
+        self.files[graph] = path
         try:
             text = decode(data, path)
         except InputError as err:

@@ -20,9 +20,8 @@ file that does not parse; ``fmt_paths`` reports such a file as a ``syntax`` find
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -32,198 +31,13 @@ from kg.curation.dates import derive_bounds
 from kg.errors import FileChanged, InputError, RdfSyntaxError
 from kg.files import decode, display, expand, read_bytes, write_atomic
 from kg.graph import rdf_syntax_error
-from kg.namespaces import BARE_LITERALS, RDFS, XSD
 from kg.settings import Settings
+from kg.turtle.layout import Writer, quote, render_subjects
 from kg.turtle.lexer import engine_limit_error
-from kg.turtle.names import shorten
-from kg.turtle.parser import RDF_FIRST, RDF_NIL, RDF_REST, RDF_TYPE, Document, Term, TurtleError, parse_turtle
+from kg.turtle.parser import Document, Term, TurtleError, parse_turtle
 
-RDFS_LABEL = RDFS + "label"
-#: Deepest nesting of inline ``[ ]`` and ``( )`` that ``kg fmt`` lays out. The writer renders a nested node by
-#: recursion (three Python frames a level, under Python's limit of 1,000), and a layout indented 8 columns a
-#: level is unreadable long before 100 levels; a deeper file is reported, never half-written.
-MAX_NESTING = 100
-_SHORT_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
-
-
-def _escape_control(ch: str) -> str:
-    return f"\\u{ord(ch):04X}"
-
-
-def quote(value: str) -> str:
-    """A Turtle string literal for ``value``: short form, or triple-quoted when it holds a line break."""
-    if "\n" not in value:
-        return '"' + "".join(_SHORT_ESCAPES.get(c) or (_escape_control(c) if c < " " or c == "\x7f" else c)
-                             for c in value) + '"'
-    out = []
-    for i, c in enumerate(value):
-        if c == "\\":
-            out.append("\\\\")
-        elif c == '"' and (i + 1 == len(value) or value[i + 1] == '"'):
-            # A quote at the end, or before another quote, would merge into the closing """.
-            out.append('\\"')
-        elif c == "\r":
-            out.append("\\r")
-        elif (c < " " and c not in "\n\t") or c == "\x7f":
-            out.append(_escape_control(c))
-        else:
-            out.append(c)
-    return '"""' + "".join(out) + '"""'
-
-
-class Writer:
-    """Renders terms and subject blocks of one graph with one prefix table."""
-
-    def __init__(self, triples: Iterable[ox.Triple], prefixes: Mapping[str, str]) -> None:
-        self.prefixes = dict(prefixes)
-        self.used: set[str] = set()
-        self.index: dict[Term, dict[ox.NamedNode, set[Term]]] = defaultdict(lambda: defaultdict(set))
-        self.refs: dict[ox.BlankNode, int] = defaultdict(int)
-        for t in set(triples):
-            self.index[t.subject][t.predicate].add(t.object)
-            if isinstance(t.object, ox.BlankNode):
-                self.refs[t.object] += 1
-        self.labels: dict[ox.BlankNode, str] = {}
-        self._choose_labels()
-
-    # --- which blank nodes are inline, which need a label ---
-
-    def inline(self, node: Term) -> bool:
-        return isinstance(node, ox.BlankNode) and self.refs.get(node, 0) == 1 and node not in self.labels
-
-    def _choose_labels(self) -> None:
-        """Label blank nodes used more than once, and one node of every cycle no root reaches."""
-        for node in sorted((b for b, n in self.refs.items() if n > 1), key=lambda b: b.value):
-            self.labels[node] = f"b{len(self.labels) + 1}"
-        while True:
-            seen: set[Term] = set()
-            stack = [s for s in self.index if not self.inline(s)]
-            while stack:
-                node = stack.pop()
-                for objs in self.index.get(node, {}).values():
-                    for o in objs:
-                        if self.inline(o) and o not in seen:
-                            seen.add(o)
-                            stack.append(o)
-            orphans = sorted((s for s in self.index if self.inline(s) and s not in seen), key=lambda b: b.value)
-            if not orphans:
-                return
-            self.labels[orphans[0]] = f"b{len(self.labels) + 1}"  # type: ignore[index]
-
-    def too_deep(self, limit: int = MAX_NESTING) -> ox.BlankNode | None:
-        """The first inline node written more than ``limit`` levels deep; None when none is.
-        Walks with an explicit stack, as :meth:`term` renders: a list's items one level below the list."""
-        stack: list[tuple[Term, int]] = [(s, 0) for s in self.roots()]
-        while stack:
-            node, depth = stack.pop()
-            items = self.collection(node) if self.inline(node) else None
-            children = items if items is not None else [o for objs in self.index.get(node, {}).values() for o in objs]
-            for child in children:
-                if self.inline(child):
-                    if depth + 1 > limit:
-                        return child  # type: ignore[return-value]
-                    stack.append((child, depth + 1))
-        return None
-
-    def roots(self) -> list[Term]:
-        """Subjects written as top-level blocks: every subject that is not an inline blank node."""
-        return [s for s in self.index if not self.inline(s)]
-
-    # --- terms ---
-
-    def iri(self, node: ox.NamedNode, *, predicate: bool = False) -> str:
-        if predicate and node == RDF_TYPE:
-            return "a"
-        short = shorten(node.value, self.prefixes)
-        if short is None:
-            return f"<{node.value}>"
-        self.used.add(short[0])
-        return f"{short[0]}:{short[1]}"
-
-    def literal(self, lit: ox.Literal) -> str:
-        if lit.language:
-            return quote(lit.value) + "@" + lit.language
-        dt = lit.datatype.value
-        if dt == XSD + "string":
-            return quote(lit.value)
-        bare = BARE_LITERALS.get(dt)
-        if bare is not None and bare.fullmatch(lit.value):
-            return lit.value
-        return quote(lit.value) + "^^" + self.iri(lit.datatype)
-
-    def collection(self, node: Term) -> list[Term] | None:
-        """The items of the RDF list starting at ``node`` if it can be written as ``( ... )``, else None."""
-        items: list[Term] = []
-        seen: set[Term] = set()
-        while node != RDF_NIL:
-            if not self.inline(node) or node in seen:
-                return None
-            props = self.index.get(node, {})
-            if set(props) != {RDF_FIRST, RDF_REST} or len(props[RDF_FIRST]) != 1 or len(props[RDF_REST]) != 1:
-                return None
-            seen.add(node)
-            items.append(next(iter(props[RDF_FIRST])))
-            node = next(iter(props[RDF_REST]))
-        return items
-
-    def term(self, node: Term, indent: int) -> str:
-        if isinstance(node, ox.NamedNode):
-            return "()" if node == RDF_NIL else self.iri(node)
-        if isinstance(node, ox.Literal):
-            return self.literal(node)
-        if node in self.labels:
-            return f"_:{self.labels[node]}"
-        items = self.collection(node)
-        if items is not None:
-            return "( " + " ".join(self.term(i, indent) for i in items) + " )"
-        if not self.index.get(node):
-            return "[]"
-        return "[ " + self.predicates(node, indent + 8) + " ]"
-
-    # --- blocks ---
-
-    def predicate_order(self, node: Term) -> list[ox.NamedNode]:
-        def key(p: ox.NamedNode) -> tuple[int, str]:
-            if p == RDF_TYPE:
-                return (0, "")
-            if p.value == RDFS_LABEL:
-                return (1, "")
-            return (2, self.iri(p))
-        return sorted(self.index[node], key=key)
-
-    def predicates(self, node: Term, indent: int) -> str:
-        """``p o1, o2 ;\\n<indent>q o3`` for every predicate of ``node``."""
-        parts = []
-        for p in self.predicate_order(node):
-            rendered = sorted(self.term(o, indent) for o in self.index[node][p])
-            text = rendered[0]
-            for prev, cur in pairwise(rendered):
-                block = prev.startswith("[ ") or cur.startswith("[ ")
-                text += (" ,\n" + " " * (indent + 4) if block else ", ") + cur
-            parts.append(f"{self.iri(p, predicate=True)} {text}")
-        return (" ;\n" + " " * indent).join(parts)
-
-    def block(self, subject: Term) -> str:
-        """The statement for one top-level subject, ending in `` .``."""
-        anonymous = isinstance(subject, ox.BlankNode) and subject not in self.labels
-        head = "[]" if anonymous else self.term(subject, 0)
-        if not self.index.get(subject):
-            return ""
-        return f"{head} {self.predicates(subject, 4)} .\n"
-
-    def sort_key(self, subject: Term) -> tuple[int, str]:
-        if isinstance(subject, ox.NamedNode):
-            return (0, self.iri(subject))
-        return (1, self.block(subject))
-
-    def prefix_block(self) -> str:
-        return "".join(f"@prefix {n}: <{self.prefixes[n]}> .\n" for n in sorted(self.used))
-
-
-def render_subjects(triples: Iterable[ox.Triple], prefixes: Mapping[str, str]) -> str:
-    """Subject blocks (no prefix block) of ``triples`` in the canonical layout, separated by blank lines."""
-    writer = Writer(triples, prefixes)
-    return "\n".join(writer.block(s) for s in sorted(writer.roots(), key=writer.sort_key))
+#: The names other modules take from here (the layout of terms lives in :mod:`kg.turtle.layout`).
+__all__ = ["FmtResult", "fmt_paths", "format_document", "format_text", "quote", "render_subjects"]
 
 
 @dataclass
@@ -244,17 +58,10 @@ def _comment_runs(comments: list[tuple[int, str]]) -> list[list[tuple[int, str]]
 
 def format_document(doc: Document) -> str:
     """The canonical text of a parsed document (see the module docstring for the layout and comment rules).
-    Raises :class:`TurtleError` at the first node nested deeper than :data:`MAX_NESTING`.
 
     A date written once in its precision gets the kg:precision, kg:earliest and kg:latest it lacks
     (:func:`kg.curation.dates.derive_bounds`); bounds already written are never changed."""
     writer = Writer(derive_bounds(o.triple for o in doc.triples), doc.prefixes)
-    deep = writer.too_deep()
-    if deep is not None:
-        at = doc.bnodes.get(deep, doc.statements[0].start if doc.statements else None)
-        raise TurtleError(f"blank nodes and lists are nested more than {MAX_NESTING} levels deep here, deeper than "
-                          "kg fmt lays out (give the inner nodes labels such as _:b1)",
-                          at.line if at else 1, at.column if at else 1)
     roots = set(writer.roots())
     runs = _comment_runs(doc.comments)
     sections: list[_Section] = [_Section([], [])]

@@ -5,7 +5,9 @@ one that sends half a request line, or trickles its headers a byte at a time, or
 finishes, holds its connection (and, for a body, the handler waiting for it) for as long as it likes. Here the
 request line and headers must arrive within ``KG_HEADER_TIMEOUT_S`` of their first byte (of the connection,
 for its first request) and the body within ``KG_BODY_TIMEOUT_S`` of the end of the headers; past either the
-client gets 408 (when it had sent part of a request) and the connection is closed.
+client gets 408 (when it had sent part of a request) and the connection is closed. The other way round, an answer
+that waits ``KG_WRITE_TIMEOUT_S`` on a client reading none of it (the transport's write buffer above its high-water
+mark the whole time) is cut off: the connection is aborted, which frees its buffers and ends the handler's wait.
 
 Where uvicorn answers a malformed request itself (an invalid request line or header, a request line or headers
 longer than h11's 16 KiB buffer) it answers ``text/plain``; here it is the one JSON error body, with 400, 414
@@ -29,9 +31,10 @@ from kg.web.security import SECURITY_HEADERS
 
 def connection_class(settings: Settings) -> type[Connection]:
     """The protocol class uvicorn should build connections with (``uvicorn.Config(http=...)``), with the read
-    deadlines of ``settings``."""
+    and write deadlines of ``settings``."""
     return type("KgConnection", (Connection,), {
-        "header_timeout_s": settings.header_timeout_s, "body_timeout_s": settings.body_timeout_s})
+        "header_timeout_s": settings.header_timeout_s, "body_timeout_s": settings.body_timeout_s,
+        "write_timeout_s": settings.write_timeout_s})
 
 
 class Connection(H11Protocol):
@@ -39,12 +42,14 @@ class Connection(H11Protocol):
 
     header_timeout_s: ClassVar[float] = 10.0
     body_timeout_s: ClassVar[float] = 30.0
+    write_timeout_s: ClassVar[float] = 60.0
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._deadline: asyncio.TimerHandle | None = None
         self._waiting_for: str | None = None  # "headers" or "body", while a deadline runs
         self._started = False  # some byte of the awaited request has arrived
+        self._stalled: asyncio.TimerHandle | None = None  # the write deadline, while the client reads nothing
 
     # --- deadlines ------------------------------------------------------------------------------------------
 
@@ -66,7 +71,33 @@ class Connection(H11Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        self._unstall()
         super().connection_lost(exc)
+
+    # --- the write deadline -------------------------------------------------------------------------------------
+
+    def pause_writing(self) -> None:
+        """The write buffer went over its high-water mark: the client has stopped keeping up. The deadline runs
+        until the buffer drains below the low-water mark (:meth:`resume_writing`), which any reading does."""
+        super().pause_writing()
+        if self._stalled is None:
+            self._stalled = self.loop.call_later(self.write_timeout_s, self._write_expired)
+
+    def resume_writing(self) -> None:
+        self._unstall()
+        super().resume_writing()
+
+    def _unstall(self) -> None:
+        if self._stalled is not None:
+            self._stalled.cancel()
+        self._stalled = None
+
+    def _write_expired(self) -> None:
+        self._stalled = None
+        if self.cycle is not None and not self.cycle.response_complete:
+            self.cycle.disconnected = True  # the handler's next send returns at once instead of buffering
+        # abort, not close: close would first wait for the buffer to drain, which is what never happens
+        self.transport.abort()
 
     def _follow(self) -> None:
         """Move the deadline along with the client's side of the exchange."""

@@ -29,7 +29,6 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from enum import StrEnum
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -37,21 +36,8 @@ from kg.errors import KgError, QueryTimeout, WorkerMemoryExceeded
 from kg.settings import Settings
 from kg.workers import memory, operations
 from kg.workers.forkserver import ForkedWorker, ForkServer
-from kg.workers.protocol import Answer, Kind, Task, error_message, one_chunk, raise_error, recv
-
-
-def _worker_main(conn: Connection, settings: Settings, paths: Sequence[str] | None, store_path: str | None,
-                 snapshot: Any) -> None:
-    """Entry point of a spawned worker process (persisted store): open the graph, then serve."""
-    # Ctrl-C reaches the whole process group; the server stops its workers itself (as the fork server's are).
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        state = operations.open_state(settings, paths, store_path, snapshot)
-    except BaseException as err:
-        conn.send(error_message(err, "opening the graph"))
-        return
-    memory.bound_memory(settings.worker_memory_mb)
-    operations.serve(conn, state)
+from kg.workers.protocol import Answer, Kind, Task, one_chunk, raise_error, recv
+from kg.workers.spawned import SpawnedWorker
 
 
 class Lane(StrEnum):
@@ -71,35 +57,6 @@ class BudgetExceeded(Exception):
     replaced. Never reaches a client: :mod:`kg.service` runs the task again in the heavy lane."""
 
 
-class _Worker:
-    def __init__(self, ctx: Any, settings: Any, paths: Sequence[str] | None, store_path: str | None,
-                 snapshot: Any) -> None:
-        self.conn, child = ctx.Pipe(duplex=True)
-        self.process = ctx.Process(target=_worker_main, args=(child, settings, paths, store_path, snapshot),
-                                   daemon=True)
-        self.process.start()
-        child.close()
-
-    @property
-    def pid(self) -> int:
-        return int(self.process.pid)
-
-    @property
-    def status(self) -> int | None:
-        """The wait status once it has ended (multiprocessing's exit code turned back into one)."""
-        code = self.process.exitcode
-        if code is None:
-            return None
-        return (-code) & 0x7F if code < 0 else (code & 0xFF) << 8
-
-    def kill(self) -> None:
-        with contextlib.suppress(Exception):
-            self.process.kill()
-            self.process.join(timeout=5)
-        with contextlib.suppress(Exception):
-            self.conn.close()
-
-
 class QueryPool:
     """A fixed number of worker processes in two lanes (:class:`Lane`), answering tasks with a deadline."""
 
@@ -116,8 +73,8 @@ class QueryPool:
         # store is opened read-only by each spawned worker, sharing the operating system's page cache.
         self._forkserver = (ForkServer(self._ctx, settings, self.paths, snapshot)
                             if self.store_path is None and self.size > 0 else None)
-        self._idle: dict[Lane, asyncio.Queue[_Worker | ForkedWorker]] = {lane: asyncio.Queue() for lane in Lane}
-        self._workers: dict[_Worker | ForkedWorker, Lane] = {}
+        self._idle: dict[Lane, asyncio.Queue[SpawnedWorker | ForkedWorker]] = {lane: asyncio.Queue() for lane in Lane}
+        self._workers: dict[SpawnedWorker | ForkedWorker, Lane] = {}
         self._respawns: set[asyncio.Task[None]] = set()
         self._inline_state: Any = None
         self._inline_lock = threading.Lock()
@@ -156,11 +113,11 @@ class QueryPool:
                              *(self._spawn(Lane.LIGHT) for _ in range(self.light_size)))
 
     async def _spawn(self, lane: Lane) -> None:
-        worker: _Worker | ForkedWorker
+        worker: SpawnedWorker | ForkedWorker
         if self._forkserver is not None:
             worker = await self._forkserver.new_worker()
         else:
-            worker = _Worker(self._ctx, self.settings, self.paths, self.store_path, self.snapshot)
+            worker = SpawnedWorker(self._ctx, self.settings, self.paths, self.store_path, self.snapshot)
         self._workers[worker] = lane
         try:
             message = await recv(worker.conn, timeout=3600)
@@ -199,23 +156,46 @@ class QueryPool:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
 
-    def _replace(self, worker: _Worker | ForkedWorker, *, recycled: bool = False) -> None:
-        worker.kill()
+    def _replace(self, worker: SpawnedWorker | ForkedWorker, *, recycled: bool = False) -> None:
+        """Kill ``worker`` and take it out of its lane at once; reap it and start its replacement in the
+        background (see :meth:`_retire`)."""
+        lane = self._retire(worker, recycled=recycled)
+        if lane is not None:
+            self._background(self._reap_then_respawn(worker, lane))
+
+    def _retire(self, worker: SpawnedWorker | ForkedWorker, *, recycled: bool = False) -> Lane | None:
+        """Signal ``worker`` to die and take it out of its lane; its lane, or None when it was retired already
+        (a stream's release and its failure both ask) or the pool is closing.
+
+        Only the signal is sent here, so the worker stops computing now (its pid is its own until it is reaped,
+        and a retired worker is never signalled again). Reaping waits: the fork server reaps the worker (the exit
+        of a process that mapped the whole graph takes tens of milliseconds) under a lock it also holds while it
+        forks (hundreds of milliseconds for a large graph); done in the event loop, that stalled every request,
+        so it is done in a thread."""
         lane = self._workers.pop(worker, None)
-        if lane is None or self._closed:  # replaced already (a stream's release and its failure both ask)
-            return
+        if lane is None:
+            return None
+        with contextlib.suppress(OSError):
+            os.kill(worker.pid, signal.SIGKILL)
+        if self._closed:
+            self._background(asyncio.to_thread(worker.kill))
+            return None
         if recycled:
             self.recycled += 1
         else:
             self.restarts += 1
-        self._background(self._respawn(lane))
+        return lane
+
+    async def _reap_then_respawn(self, worker: SpawnedWorker | ForkedWorker, lane: Lane) -> None:
+        await asyncio.to_thread(worker.kill)
+        await self._respawn(lane)
 
     def _background(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)
         self._respawns.add(task)
         task.add_done_callback(self._respawns.discard)
 
-    def _give_back(self, worker: _Worker | ForkedWorker, busy_since: float) -> None:
+    def _give_back(self, worker: SpawnedWorker | ForkedWorker, busy_since: float) -> None:
         """Return a worker that finished its task to its lane; one that worked long enough to have grown is
         measured first (in a thread: reading smaps walks its page tables) and replaced by a fresh fork when it
         keeps more than ``KG_WORKER_RECYCLE_MB`` of private memory, so each worker costs about the shared graph."""
@@ -235,10 +215,13 @@ class QueryPool:
 
         self._background(check())
 
-    def _failure(self, worker: _Worker | ForkedWorker, what: str) -> KgError:
+    async def _failure(self, worker: SpawnedWorker | ForkedWorker, what: str) -> KgError:
         """Replace a worker that stopped during a task, and the error for the client: the memory bound's when
-        that is how it died."""
-        self._replace(worker)
+        that is how it died (its wait status, so it is reaped first, in a thread)."""
+        lane = self._retire(worker)
+        await asyncio.to_thread(worker.kill)
+        if lane is not None:
+            self._background(self._respawn(lane))
         if self.settings.worker_memory_mb and memory.died_of_memory(worker.status):
             return memory.memory_error(self.settings)
         return KgError(what)
@@ -260,7 +243,7 @@ class QueryPool:
                             setting="KG_QUERY_TIMEOUT_S")
 
     async def run(self, task: Task, *, timeout: float | None = None, lane: Lane = Lane.HEAVY,
-                  budget: float | None = None) -> object:
+                  budget: float | None = None, computed: Callable[[float], None] | None = None) -> object:
         """Run a task in ``lane``; returns its value, or an :class:`Answer` whose chunks must be consumed (or
         closed).
 
@@ -269,7 +252,8 @@ class QueryPool:
         :class:`QueryTimeout` is raised, or the stream ends early. ``budget``: seconds a worker may compute until
         its first message (waiting for a free one is bounded by the deadline only: light requests queue behind
         light ones, never behind the heavy lane); past it the worker is replaced and :class:`BudgetExceeded`
-        raised. A lane without workers runs its tasks in the heavy lane."""
+        raised. ``computed``: called with the seconds the worker took until its first message (not counting the
+        wait for a free worker), when it answered. A lane without workers runs its tasks in the heavy lane."""
         limit = self.settings.query_timeout_s if timeout is None else timeout
         deadline = time.monotonic() + limit
         if self.inline:
@@ -293,10 +277,12 @@ class QueryPool:
             self._replace(worker)
             raise late() from None
         except (EOFError, OSError):
-            raise self._failure(worker, "the query worker stopped unexpectedly; it has been restarted") from None
+            raise await self._failure(worker, "the query worker stopped unexpectedly; it has been restarted") from None
         except BaseException:  # cancelled (client gone, shutdown): the worker may still be answering
             self._replace(worker)
             raise
+        if computed is not None:
+            computed(time.monotonic() - busy_since)
         kind = message[0]
         if kind == Kind.VALUE:
             self._give_back(worker, busy_since)
@@ -338,7 +324,7 @@ class QueryPool:
         return Answer(meta=meta, chunks=self._stream(worker, deadline, meta, release, lambda: expired),
                       release=release, deadline=deadline)
 
-    async def _stream(self, worker: _Worker | ForkedWorker, deadline: float, meta: dict[str, Any],
+    async def _stream(self, worker: SpawnedWorker | ForkedWorker, deadline: float, meta: dict[str, Any],
                       release: Callable[[bool], None], expired: Callable[[], bool]) -> AsyncIterator[bytes]:
         """The body chunks; ``meta`` is updated from the ``end`` message. A stream cut short raises, so the
         server aborts the response instead of ending it normally: a client must not take half a CSV for the
@@ -355,7 +341,7 @@ class QueryPool:
                 except (EOFError, OSError):
                     if expired():
                         raise self._timeout_error() from None
-                    raise self._failure(worker, "the query worker stopped in the middle of the answer") from None
+                    raise await self._failure(worker, "the query worker stopped in the middle of the answer") from None
                 if message[0] == Kind.CHUNK:
                     yield message[1]
                 elif message[0] == Kind.END:
