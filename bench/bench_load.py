@@ -45,7 +45,6 @@ from bench_server import (
     RESULTS,
     ROOT,
     Server,
-    ensure_peers,
     launch_kg,
     queries,
     sample_iris,
@@ -60,9 +59,10 @@ ATTACKS = ("SELECT (COUNT(*) AS ?{v}) WHERE {{ ?a ?b ?c . ?d ?e ?{v} }}",
            "SELECT * WHERE {{ ?a ?b ?c . ?d ?e ?{v} }} ORDER BY ?c ?{v}")
 
 
-def start_server(data_dir: Path) -> Server:
-    """``kg serve`` with its defaults (no ``KG_*`` variable of the caller's), memory sampled."""
-    return launch_kg(data_dir, {k: v for k, v in os.environ.items() if not k.startswith("KG_")}, [])
+def start_server(data_dir: Path, settings: dict[str, str] | None = None) -> Server:
+    """``kg serve`` with its defaults (no ``KG_*`` variable of the caller's) but ``settings``, memory sampled."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KG_")}
+    return launch_kg(data_dir, {**env, **(settings or {})}, [])
 
 
 def select(endpoint: str, query: str) -> list[dict[str, str]]:
@@ -244,13 +244,15 @@ def memory(args: argparse.Namespace) -> dict[str, object]:
     from kg.synth import generate
 
     work = Path(tempfile.mkdtemp(prefix="kg-memory-"))
-    out: dict[str, object] = {"claims": args.claims}
+    kg_settings = {"KG_QUERY_TIMEOUT_S": "600", **({"KG_WORKERS": str(args.kg_workers)} if args.kg_workers else {})}
+    out: dict[str, object] = {"claims": args.claims, "kg_settings": kg_settings,
+                              "date": time.strftime("%Y-%m-%d %H:%M:%S")}
     try:
         generate(args.claims, work / "synth", seed=0)
-        local = Path(sys.executable).parent
-        bin_dir = local if (local / "oxigraph").exists() else ensure_peers()
-        servers = [("kg", lambda: start_server(work / "synth")),
-                   ("oxigraph", lambda: start_oxigraph(bin_dir, work / "synth", work / "oxigraph"))]
+        # every query runs to its end on both servers (Oxigraph has no timeout): a kg query stopped at the default
+        # KG_QUERY_TIMEOUT_S would stop growing its worker's memory early and flatter kg's peak
+        servers = [("kg", lambda: start_server(work / "synth", kg_settings)),
+                   ("oxigraph", lambda: start_oxigraph(work / "synth", work / "oxigraph"))]
         for name, start in servers:
             server = start()
             idle = tree_memory_kib(server.proc.pid) / 1024
@@ -289,6 +291,8 @@ def main() -> int:
     parser.add_argument("--memory", action="store_true",
                         help="measure peak memory of kg and Oxigraph server over the server bench's queries instead")
     parser.add_argument("--repeat", type=int, default=3, help="with --memory: times each query runs")
+    parser.add_argument("--kg-workers", type=int, default=None, metavar="N",
+                        help="with --memory: KG_WORKERS of the kg server (default: its own default)")
     args = parser.parse_args()
     if args.memory:
         result = memory(args)

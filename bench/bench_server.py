@@ -391,6 +391,104 @@ def table(n: int, r: dict[str, dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
+# --- every example query (--examples) ------------------------------------------------------------------------
+
+def example_queries() -> dict[str, str]:
+    """Every example query of ``kg/queries/``, by name."""
+    return {p.stem: p.read_text() for p in sorted((ROOT / "kg" / "queries").glob("*.rq"))}
+
+
+def inferred_file(data_dir: Path) -> Path:
+    """The N-Triples file of the inferred triples kg serves by default for the ontology and ``data_dir`` (its
+    reasoning cache, which a default ``kg serve`` of that data has written)."""
+    from kg.graph import snapshot, version_of
+    from kg.reasoning import cache_path
+    from kg.settings import Settings
+
+    settings = Settings(root=ROOT)
+    with tempfile.TemporaryDirectory() as tmp:
+        sources, _ = snapshot([ROOT / "ontology", data_dir], settings, Path(tmp))
+    path = cache_path(settings, version_of(sources), settings.reasoning)
+    if not path.exists():
+        raise RuntimeError(f"{path}: kg serve did not cache its inferred triples")
+    return path
+
+
+def measure_examples(server: Server, qs: dict[str, str], repeat: int) -> dict[str, object]:
+    """Rows and latency of each example query; a query a server cannot answer is recorded with its error."""
+    out: dict[str, object] = {}
+    for name, text in qs.items():
+        url = query_url(server.endpoint, text)
+        try:
+            rows = answer_rows(url, "application/sparql-results+json")
+            out[name] = {"rows": rows, **latency(lambda url=url: timed_get(url), repeat, budget_s=60)}
+        except (OSError, ValueError, RuntimeError) as err:
+            out[name] = {"error": str(err)[:200]}
+    return out
+
+
+def run_examples(n: int, args: argparse.Namespace) -> dict[str, object]:
+    """``--examples``: every example query on kg as served by default (inference on, no row cap) and on Oxigraph
+    server and Virtuoso loaded with the same files plus kg's inferred triples (in Virtuoso, each file in its own
+    graph and the inferred triples in kg's inferred graph, so queries naming graphs compare too)."""
+    from kg.synth import generate
+
+    work = Path(tempfile.mkdtemp(prefix=f"kg-examples-{n}-"))
+    qs = example_queries()
+    try:
+        generate(n, work / "synth", seed=0)
+        data_dir = work / "synth"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KG_")}
+        kg = launch_kg(data_dir, {**env, "KG_QUERY_TIMEOUT_S": "300", "KG_MAX_ROWS": "0"}, [])
+        result: dict[str, object] = {"kg": measure_examples(kg, qs, args.repeat)}
+        result["kg"]["peak_rss_mib"] = kg.stop() / 1024  # type: ignore[index]
+        print("kg done", flush=True)
+        inferred = inferred_file(data_dir)
+        if not args.skip_oxigraph:
+            peers.load_oxigraph(work / "oxigraph", [*turtle_files(data_dir), inferred])
+            ox = _sampled(peers.start_oxigraph(work / "oxigraph", read_only=True, union_default_graph=True))
+            result["oxigraph"] = measure_examples(ox, qs, args.repeat)
+            result["oxigraph"]["peak_rss_mib"] = ox.stop() / 1024  # type: ignore[index]
+            print("oxigraph done", flush=True)
+        if not args.skip_virtuoso:
+            from kg.graph import graph_iri
+            from kg.settings import INFERRED_GRAPH, Settings
+
+            settings = Settings(root=ROOT)
+            peer = peers.start_virtuoso(work / "virtuoso")
+            peers.load_virtuoso(peer, [*((f, graph_iri(f, settings)) for f in turtle_files(data_dir)),
+                                       (inferred, INFERRED_GRAPH)])
+            vt = _sampled(peer)
+            result["virtuoso"] = measure_examples(vt, qs, args.repeat)
+            result["virtuoso"]["peak_rss_mib"] = vt.stop() / 1024  # type: ignore[index]
+            print("virtuoso done", flush=True)
+        return result
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def examples_table(n: int, r: dict[str, dict[str, object]]) -> str:
+    """p50 of each example query per server, kg's ratio to Virtuoso's, and the rows (marked where they differ)."""
+    names = [k for k in r["kg"] if k != "peak_rss_mib"]
+    servers = list(r)
+    lines = [f"### Every example query, {n:,} claims (p50, ms; rows)", "",
+             "| query | " + " | ".join(servers) + " | kg / Virtuoso | rows " + " / ".join(servers) + " |",
+             "| --- |" + " --- |" * len(servers) + " --- | --- |"]
+    for name in names:
+        cells, rows = [], []
+        mine = r["kg"][name].get("rows")  # type: ignore[union-attr]
+        for server in servers:
+            m = r[server].get(name, {})
+            cells.append(f"{m['p50_ms']:,.1f}" if "p50_ms" in m else "error")  # type: ignore[operator]
+            count = m.get("rows")  # type: ignore[union-attr]
+            rows.append("–" if count is None else f"{count:,}" + ("" if count == mine else " (differs)"))
+        kg_p50, vt = r["kg"][name].get("p50_ms"), r.get("virtuoso", {}).get(name, {})  # type: ignore[union-attr]
+        ratio = f"{kg_p50 / vt['p50_ms']:.2f}x" if kg_p50 and isinstance(vt, dict) and vt.get("p50_ms") else "–"
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {ratio} | " + " / ".join(rows) + " |")
+    lines += ["", "Peak PSS (MiB): " + ", ".join(f"{s} {r[s]['peak_rss_mib']:,.0f}" for s in servers)]
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
@@ -400,12 +498,27 @@ def main() -> int:
     parser.add_argument("--store-startup-only", action="store_true",
                         help="for kg --store-dir measure only the store build and the restart, not the queries")
     parser.add_argument("--skip-virtuoso", action="store_true", help="leave out Virtuoso (needs virtuoso-t)")
+    parser.add_argument("--skip-oxigraph", action="store_true",
+                        help="with --examples: leave out Oxigraph server (its scans reach its 30 s timeout at 100k)")
     parser.add_argument("--skip-rdflib", action="store_true", help="leave out rdflib-endpoint (slow at 100k)")
     parser.add_argument("--rdflib-light-from", type=int, default=50_000, metavar="N",
                         help="from this size on, rdflib-endpoint gets 2 samples of the heavy queries, no warm-up "
                              "and no throughput run (one figures query takes minutes there)")
+    parser.add_argument("--examples", action="store_true",
+                        help="every example query of kg/queries/ on kg (default inference), Oxigraph server and "
+                             "Virtuoso (with kg's inferred triples) instead; writes server-examples-N.json/.md")
     parser.add_argument("--out", type=Path, default=RESULTS / "server.json")
     args = parser.parse_args()
+    if args.examples:
+        for n in args.sizes:
+            result = run_examples(n, args)
+            text = examples_table(n, result)
+            print(text, flush=True)
+            target = args.out.with_name(f"server-examples-{n // 1000}k") if args.out == RESULTS / "server.json" \
+                else args.out.with_suffix("")
+            target.with_suffix(".json").write_text(json.dumps(result, indent=1))
+            target.with_suffix(".md").write_text(text + "\n")
+        return 0
     bin_dir = ensure_peers()
     results = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
                            "date": time.strftime("%Y-%m-%d %H:%M:%S")}, "sizes": {}}

@@ -104,3 +104,32 @@ def test_bench_store_runs_and_compares_rows(tmp_path):
     measures = row["oxigraph:named"]
     assert measures["publish_s"] > 0 and measures["graphs_added"] == row["graphs"]
     assert all(measures[q]["rows_equal"] and measures[q]["rows"] > 0 for q in ("figures", "selective lookup"))
+
+
+def test_bench_server_examples_runs_every_example_query_and_compares_rows(tmp_path):
+    out = tmp_path / "examples.json"
+    proc = subprocess.run([sys.executable, "bench/bench_server.py", "--examples", "--sizes", "30", "--repeat", "1",
+                           "--skip-virtuoso", "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    results = json.loads(out.read_text())
+    names = sorted(p.stem for p in (ROOT / "kg" / "queries").glob("*.rq"))
+    assert set(results) == {"kg", "oxigraph"}
+    for server in results.values():
+        assert sorted(k for k in server if k != "peak_rss_mib") == names and server["peak_rss_mib"] > 0
+    # both serve the same triples (Oxigraph is given kg's inferred ones), so every query has the same rows
+    assert all(results["kg"][n]["rows"] == results["oxigraph"][n]["rows"] for n in names)
+    assert all(results["kg"][n]["p50_ms"] > 0 for n in names)
+    assert "| figures |" in out.with_suffix(".md").read_text()
+
+
+def test_bench_load_memory_measures_both_servers(tmp_path):
+    out = tmp_path / "memory.json"
+    proc = subprocess.run([sys.executable, "bench/bench_load.py", "--memory", "--claims", "30", "--repeat", "1",
+                           "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    results = json.loads(out.read_text())
+    for name in ("kg", "oxigraph"):
+        # sampled every 0.2 s: a tiny graph's peak may fall between samples, so only that both were measured
+        assert results[name]["peak_pss_mib"] > 0 and results[name]["idle_pss_mib"] > 0
+        assert results[name]["errors"] == []

@@ -69,7 +69,7 @@ def test_disagreements_agree_with_the_example_query(kg):
     result = query(kg, query_text("disagreements"))
     assert isinstance(result, SelectResult)
     index = result.variables.index("indicator")
-    assert sorted(d.indicator for d in found) == sorted(row[index].value for row in result.rows)
+    assert sorted(d.indicator for d in found) == sorted({row[index].value for row in result.rows})
     by_name = {d.indicator: d.values for d in found}
     assert by_name["Ukrainian children deported to Belarus"] == ("2400", "2442")
     # the deprecated "adopted" claim has the same value as its source: a misquotation, not a disagreement

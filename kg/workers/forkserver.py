@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 import signal
 import socket
@@ -176,6 +177,15 @@ def _how(code: int | None) -> str:
     return f"exit code {code}"
 
 
+def settle() -> None:
+    """Make the loaded heap cheap to fork: give the memory the load freed back to the system
+    (:func:`kg.workers.memory.release_free_memory`), then freeze every Python object left (``gc.freeze``), so
+    a worker's garbage collections never write to the inherited objects' headers, which would copy each page
+    they sit on into that worker. Workers only add objects of their own; nothing frozen is ever collected."""
+    memory.release_free_memory()
+    gc.freeze()
+
+
 def _server_main(control: Connection, settings: Settings, paths: Sequence[str] | None, snapshot: Any) -> None:
     """Entry point of the fork server process: load the graph, then fork and kill workers on request."""
     # Ctrl-C in a terminal reaches the whole process group; the server decides when to stop (it closes the
@@ -184,6 +194,7 @@ def _server_main(control: Connection, settings: Settings, paths: Sequence[str] |
     try:
         try:
             state = operations.open_state(settings, paths, None, snapshot)
+            settle()
         except BaseException as err:
             control.send(error_message(err, "loading the graph"))
             return

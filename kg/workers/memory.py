@@ -1,8 +1,11 @@
 """A query worker's memory: its bound (``KG_WORKER_MEMORY_MB``, ``RLIMIT_AS``), the error of a task past it, how a
-worker that died of it is recognised, and what a worker keeps of its own (for ``KG_WORKER_RECYCLE_MB``)."""
+worker that died of it is recognised, what a worker keeps of its own (for ``KG_WORKER_RECYCLE_MB``), and the fork
+server's heap given back before it forks."""
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import os
 import resource
 import signal
@@ -23,6 +26,22 @@ def private_kib(pid: int) -> int:
             return sum(int(line.split()[1]) for line in f if line.startswith(("Private_Clean:", "Private_Dirty:")))
     except (OSError, ValueError, IndexError):
         return 0
+
+
+def release_free_memory() -> int:
+    """Give the memory this process has freed back to the system, and return what it holds afterwards
+    (:func:`private_kib`). Python's objects go first (a collection), then the C allocator's free pages
+    (glibc's ``malloc_trim``; a no-op elsewhere).
+
+    Why: loading the graph allocates and frees hundreds of megabytes (a closure computed or read from its cache
+    goes through Python objects), and glibc keeps freed pages inside its heap. In a fork server those pages would
+    be inherited by every worker: counted once more in the server's memory, and copied into a worker as soon as
+    its allocator reuses them."""
+    gc.collect()
+    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)  # the C library's symbols are the process's own
+    if trim is not None:
+        trim(0)
+    return private_kib(os.getpid())
 
 
 def died_of_memory(status: int | None) -> bool:
