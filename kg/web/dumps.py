@@ -52,7 +52,7 @@ def _not_modified(request: Request, etag: str, state: ServerState) -> bool:
 
 def _variant(state: ServerState, inferred: bool) -> str:
     """The part of a dump's name and ETag saying what it holds: the inferred graph of which mode, if any."""
-    return f"-{state.settings.reasoning}" if inferred and state.settings.reasoning != "none" else ""
+    return f"-{state.reasoning}" if inferred and state.reasoning != "none" else ""
 
 
 async def _dump_file(state: ServerState, fmt: Format, inferred: bool) -> Path:

@@ -25,7 +25,7 @@ from kg.errors import KgError, NotFound
 from kg.formats import BY_EXTENSION, BY_NAME, Format, negotiate
 from kg.namespaces import PREFIXES
 from kg.render import records as render_records
-from kg.settings import INFERRED_GRAPH, ONTOLOGY_NS, Settings
+from kg.settings import INFERRED_GRAPH, ONTOLOGY_NS
 from kg.turtle.names import shorten
 from kg.web.common import state_of
 from kg.web.errorpages import error_answer, wants_html
@@ -235,11 +235,13 @@ async def settings_json(request: Request) -> list[dict[str, Any]]:
     return state_of(request).settings.documented()  # the root included: which checkout is being served
 
 
-def _inferred_graph(settings: Settings) -> dict[str, str] | None:
-    """The inferred graph's name, mode and engine; None when the server infers nothing (KG_REASONING=none)."""
-    if settings.reasoning == "none":
+def _inferred_graph(state: ServerState) -> dict[str, str | None] | None:
+    """The inferred graph's name, mode and engine; None when the graph holds no inferred triples. Over an external
+    store the mode is the one ``kg publish`` recorded, and the engine is unknown (None): the manifest keeps none."""
+    if state.reasoning == "none":
         return None
-    return {"name": INFERRED_GRAPH, "reasoning": settings.reasoning, "reasoner": settings.reasoner}
+    reasoner = None if state.settings.store_url is not None else state.settings.reasoner
+    return {"name": INFERRED_GRAPH, "reasoning": state.reasoning, "reasoner": reasoner}
 
 
 @router.get("/-/version.json", tags=["Service"],
@@ -249,6 +251,6 @@ async def version_json(request: Request) -> dict[str, Any]:
     service = state.service
     return {"version": __version__, "data_version": state.version,
             "graphs": [{"name": s.graph, "sha256": s.sha256, "bytes": s.size} for s in state.sources],
-            "inferred": _inferred_graph(state.settings),
+            "inferred": _inferred_graph(state),
             "workers": service.workers if service else 0,
             "worker_restarts": service.restarts if service else 0}

@@ -34,6 +34,9 @@ class ServerState:
     data: Sequence[Path] | None = None
     sources: list[SourceFile] = field(default_factory=list)
     version: str = ""
+    #: The inferred triples the served graph holds: KG_REASONING, or over an external store the mode
+    #: ``kg publish`` recorded in its manifest (the server's own setting does not change what was published).
+    reasoning: str = "none"
     last_modified: datetime = field(default_factory=lambda: datetime.now(UTC))
     service: Service | None = None
     figures: FiguresView | None = None
@@ -52,12 +55,14 @@ class ServerState:
         store_path = None
         files = None
         newest: float | None = None
+        self.reasoning = self.settings.reasoning
         if self.settings.store_url is not None:
             from kg.remote.store import published
 
             # the store's manifest names the files and their hashes: no local file is read (the checkout may
             # be on another machine); the data version is the one an embedded store of those files would have
-            self.sources = (await asyncio.to_thread(published, self.settings)).sources
+            manifest = await asyncio.to_thread(published, self.settings)
+            self.sources, self.reasoning = manifest.sources, manifest.reasoning
             self.version = version_of(self.sources)
             self._tmp = tempfile.TemporaryDirectory(prefix="kg-server-")
             work_dir = Path(self._tmp.name)
