@@ -18,10 +18,18 @@ reader holds a heavy worker, not a light one. A request waiting for a light work
 deadline), never in the heavy lane. Heavy queries filling the heavy lane thus never make an entity page, an ASK
 or a selective lookup wait; the cost of a new heavy shape is at most the budget of one light worker (or, for a
 large answer read slowly, its deadline).
+
+Trials: a query of a shape not yet seen to answer light is on trial, and at most ``KG_LIGHT_WORKERS - 1`` trials
+run at once, so one light worker always serves the shapes known to be light. Without that, a burst of new heavy
+shapes (a server's first minute under load) held every light worker for up to the budget each and queued the
+known light requests behind them (measured: light p99 246 ms in the first run of ``bench/bench_load.py``, 58-77
+ms once the shapes were known). Entity pages and descriptions are never on trial: their key is the entity, new
+for each page, and their cost is bounded by what the entity holds.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -59,10 +67,12 @@ ONCE_PER_VERSION_S = 3600.0
 #: (measured: example queries of 150-300 ms kept entity pages and ASKs queued for half a second under load),
 #: while those take a few milliseconds.
 SLOW_SHARE = 0.5
-#: How many heavy query shapes are remembered (least recently seen forgotten first).
+#: How many heavy, and how many light, query shapes are remembered (least recently seen forgotten first).
 HEAVY_SHAPES = 1000
 #: A light worker's answer up to this size is read whole at once, freeing the worker before the client reads it.
 LIGHT_ANSWER_BYTES = 4 * 1024 * 1024
+#: What :meth:`Service._light_run` returns for a task it moved out of the light lane.
+_MOVED = object()
 # What varies between queries of one shape: strings, IRIs, prefixed names, variables, numbers; and whitespace.
 _CONSTANTS = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|<[^<>\s]*>|[?$]\w+|\b\w*:\w*|\b\d[\d.eE+-]*')
 _SPACE = re.compile(r"\s+")
@@ -79,6 +89,14 @@ async def _chain(first: list[bytes], answer: Answer) -> AsyncIterator[bytes]:
         yield chunk
     async for chunk in answer.chunks:
         yield chunk
+
+
+def _touch(shapes: OrderedDict[str, None], key: str) -> None:
+    """Put ``key`` last in ``shapes`` (most recently seen), forgetting the oldest past :data:`HEAVY_SHAPES`."""
+    shapes[key] = None
+    shapes.move_to_end(key)
+    while len(shapes) > HEAVY_SHAPES:
+        shapes.popitem(last=False)
 
 
 def _expect(value: object, kind: type[T]) -> T:
@@ -98,6 +116,9 @@ class Service:
         self.settings = settings
         self._pool = QueryPool(settings, data, store_path=store_path, snapshot=snapshot)
         self._heavy: OrderedDict[str, None] = OrderedDict()
+        self._light: OrderedDict[str, None] = OrderedDict()
+        # One light worker is kept from trials (see the module's docstring); with a single one, trials take it.
+        self._trials = asyncio.Semaphore(max(1, settings.light_workers - 1))
 
     async def start(self) -> None:
         """Start the workers and wait until each has the graph; raises the first load error."""
@@ -125,30 +146,46 @@ class Service:
     def _long(self) -> float:
         return max(ONCE_PER_VERSION_S, self.settings.query_timeout_s)
 
-    async def _request(self, task: Task, key: str) -> object:
+    async def _request(self, task: Task, key: str, *, trial: bool = True) -> object:
         """Run a request's task: in the light lane within its budget unless ``key`` (its shape) is known to be
-        heavy, else (or then) in the heavy lane until the request's deadline."""
+        heavy, else (or then) in the heavy lane until the request's deadline, which counts from the call.
+        ``trial``: a ``key`` not yet known to be light first waits for one of the trial places (entity pages pass
+        False); the place is given back before the heavy lane."""
+        started = time.monotonic()
         if self._pool.light_size and key not in self._heavy:
-            started = time.monotonic()
-            budget = self.settings.light_budget_s
-
-            def weigh(seconds: float) -> None:
-                if seconds > budget * SLOW_SHARE:
-                    self._remember(key)
-
-            try:
-                value = await self._pool.run(task, lane=Lane.LIGHT, budget=budget, computed=weigh)
-            except BudgetExceeded:
-                self._remember(key)
+            if not trial or key in self._light:
+                value = await self._light_run(task, key)
             else:
-                if isinstance(value, Answer) and value.body is None:
-                    return await self._drain(value, key)
+                async with self._trials:
+                    # a query of the same shape may have been weighed while this one waited
+                    value = _MOVED if key in self._heavy else await self._light_run(task, key)
+            if value is not _MOVED:
                 return value
             remaining = self.settings.query_timeout_s - (time.monotonic() - started)
             return await self._pool.run(task, timeout=max(remaining, 0.001))
         if key in self._heavy:
             self._heavy.move_to_end(key)
         return await self._pool.run(task)
+
+    async def _light_run(self, task: Task, key: str) -> object:
+        """Run ``task`` in the light lane within the budget, weighing ``key`` by how long it computed: its value,
+        or :data:`_MOVED` when it needed longer (``key`` is then remembered as heavy)."""
+        budget = self.settings.light_budget_s
+
+        def weigh(seconds: float) -> None:
+            if seconds > budget * SLOW_SHARE:
+                self._remember(key)
+            else:
+                _touch(self._light, key)
+
+        try:
+            value = await self._pool.run(task, lane=Lane.LIGHT, budget=budget, computed=weigh)
+        except BudgetExceeded:
+            self._remember(key)
+            return _MOVED
+        if isinstance(value, Answer) and value.body is None:
+            return await self._drain(value, key)
+        return value
 
     async def _drain(self, answer: Answer, key: str) -> Answer:
         """A light worker's streamed answer, read whole when it is at most :data:`LIGHT_ANSWER_BYTES` (the worker
@@ -170,9 +207,9 @@ class Service:
         return Answer(meta=answer.meta, chunks=one_chunk(body), body=body)
 
     def _remember(self, key: str) -> None:
-        self._heavy[key] = None
-        while len(self._heavy) > HEAVY_SHAPES:
-            self._heavy.popitem(last=False)
+        """From now on, ``key`` goes to the heavy lane at once."""
+        self._light.pop(key, None)
+        _touch(self._heavy, key)
 
     async def query(self, sparql: str, *, result_format: str, graph_format: str,
                     default_graph_uris: Sequence[str] = (), named_graph_uris: Sequence[str] = (),
@@ -196,12 +233,13 @@ class Service:
 
     async def describe(self, iri: str, *, graph_format: str) -> bytes | None:
         """The Concise Bounded Description of ``iri`` in ``graph_format``; None when nothing describes it."""
-        value = await self._request(DescribeTask(iri=iri, graph_format=graph_format), "describe " + iri)
+        value = await self._request(DescribeTask(iri=iri, graph_format=graph_format), "describe " + iri,
+                                   trial=False)
         return None if value is None else await _expect(value, Answer).read()
 
     async def entity(self, iri: str) -> EntityView | None:
         """What the entity page shows; None when nothing describes ``iri``."""
-        value = await self._request(EntityTask(iri=iri), "entity " + iri)
+        value = await self._request(EntityTask(iri=iri), "entity " + iri, trial=False)
         return None if value is None else _expect(value, EntityView)
 
     async def dump_file(self, path: Path, *, format: str, inferred: bool = True) -> DumpInfo:

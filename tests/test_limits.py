@@ -202,6 +202,53 @@ def test_a_shape_that_answered_in_over_half_the_light_budget_goes_to_the_heavy_l
     assert lanes == [Lane.LIGHT, Lane.HEAVY, Lane.LIGHT, Lane.LIGHT]
 
 
+def test_new_shapes_are_tried_one_at_a_time_so_a_light_worker_stays_free_for_known_light_ones(settings, monkeypatch):
+    """With two light workers, one new shape at a time is on trial in the light lane: a second new shape waits for
+    the trial place, while a shape known to be light and an entity page run at once beside it. The pool is
+    replaced by one whose tasks end when the test says, so no timing is involved."""
+    service = Service(settings.replace(workers=1, light_workers=2))
+    started: list[str] = []
+    release: dict[str, asyncio.Event] = {}
+
+    async def run(task, *, lane=Lane.HEAVY, computed=None, **_):
+        name = getattr(task, "sparql", None) or f"entity {task.iri}"
+        started.append(f"{name} {lane}")
+        await release.setdefault(name, asyncio.Event()).wait()
+        if computed is not None:
+            computed(0.001)
+        return None if name.startswith("entity") else name  # None: an entity nothing describes
+
+    monkeypatch.setattr(service.pool, "run", run)
+
+    def query(name: str) -> asyncio.Future:
+        return asyncio.ensure_future(service._request(
+            QueryTask(sparql=name, result_format="json", graph_format="turtle"), f"shape {name}"))
+
+    async def scenario() -> None:
+        release["known"] = asyncio.Event()
+        release["known"].set()
+        assert await query("known") == "known"  # tried once: known to be light from now on
+        started.clear()
+        first, second = query("new1"), query("new2")
+        await asyncio.sleep(0.05)
+        assert started == ["new1 light"]  # the second new shape waits for the trial place
+        known = query("known")
+        page = asyncio.ensure_future(service.entity("https://example.org/e"))
+        await asyncio.sleep(0.05)
+        assert started == ["new1 light", "known light", "entity https://example.org/e light"]
+        assert await known == "known" and not second.done()
+        release["entity https://example.org/e"].set()
+        assert await page is None
+        release["new1"].set()
+        assert await first == "new1"
+        await asyncio.sleep(0.05)
+        assert started[-1] == "new2 light"  # the trial place was given back
+        release["new2"].set()
+        assert await second == "new2"
+
+    asyncio.run(scenario())
+
+
 def test_a_worker_that_kept_memory_after_a_long_task_is_recycled(settings):
     async def scenario() -> None:
         # 1 MiB: any worker that has run a query keeps more than that, so the long one is recycled
