@@ -274,6 +274,35 @@ def test_a_worker_that_kept_memory_after_a_long_task_is_recycled(settings):
     asyncio.run(scenario())
 
 
+def test_a_worker_is_measured_after_many_short_tasks_as_after_one_long_one(settings, monkeypatch):
+    """Busy time adds up over tasks: light requests each too short to be measured still get their worker
+    measured (and, past KG_WORKER_RECYCLE_MB, replaced) once together they kept it busy long enough."""
+    from kg.workers import memory
+
+    monkeypatch.setattr(memory, "RECYCLE_CHECK_AFTER_S", 0.05)
+
+    async def scenario() -> None:
+        # 1 MiB: any worker that has run a query keeps more than that
+        pool = QueryPool(settings.replace(workers=1, light_workers=0, worker_recycle_mb=1, query_timeout_s=60))
+        await pool.start()
+        try:
+            (first,) = pool.worker_pids
+            longest = 0.0
+            for count in range(1, 2001):
+                begun = time.monotonic()
+                answer = await pool.run(task(ASK))
+                assert isinstance(answer, Answer) and b'"boolean": true' in await answer.read()
+                if pool.recycled:
+                    break
+                longest = max(longest, time.monotonic() - begun)
+            assert longest < 0.05  # no task before the recycling was long enough to be measured alone
+            assert count > 1 and pool.recycled == 1 and pool.restarts == 0 and pool.worker_pids != [first]
+        finally:
+            await pool.close()
+
+    asyncio.run(scenario())
+
+
 def test_a_huge_rendered_piece_travels_in_bounded_messages():
     messages: list[tuple[object, ...]] = []
     send_result(Stream({"form": "SELECT"}, ["a" * 100, b"x" * (5 * CHUNK_BYTES + 7), "end"]), messages.append)

@@ -13,8 +13,9 @@ import signal
 from kg.errors import WorkerMemoryExceeded
 from kg.settings import Settings
 
-#: A task that kept its worker busy this long may have grown its memory: the worker is measured before it
-#: takes the next one (shorter tasks are not measured, so light requests pay nothing).
+#: Tasks that kept their worker busy this long in all since it was last measured may have grown its memory: the
+#: worker is measured before it takes the next one (so a light request pays nothing, but many of them are
+#: measured as one long one).
 RECYCLE_CHECK_AFTER_S = 0.2
 
 

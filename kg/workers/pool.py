@@ -13,7 +13,8 @@ persisted store each worker is spawned and opens it read-only. Workers answer th
 Bounds: the deadline is kept by a timer, not by the reader, so a client that stops reading a streamed answer
 loses its worker at the deadline all the same; each worker's address space is bounded (``KG_WORKER_MEMORY_MB``,
 ``RLIMIT_AS``), and a worker that died of it is reported as :class:`kg.errors.WorkerMemoryExceeded`; a worker that
-kept more than ``KG_WORKER_RECYCLE_MB`` of private memory after a long task is replaced by a fresh fork. Workers
+kept more than ``KG_WORKER_RECYCLE_MB`` of private memory after its tasks kept it busy a while (one long task, or
+many short ones) is replaced by a fresh fork. Workers
 are in two lanes (:class:`Lane`): a few light ones beside ``KG_WORKERS`` heavy ones.
 """
 
@@ -80,6 +81,8 @@ class QueryPool:
         self._inline_lock = threading.Lock()
         self.restarts = 0
         self.recycled = 0  # workers replaced for the memory they kept after a task (not counted in restarts)
+        # Seconds each worker has been busy since it was last measured (see _give_back).
+        self._unmeasured: dict[SpawnedWorker | ForkedWorker, float] = {}
         self._closed = False
 
     @property
@@ -173,6 +176,7 @@ class QueryPool:
         forks (hundreds of milliseconds for a large graph); done in the event loop, that stalled every request,
         so it is done in a thread."""
         lane = self._workers.pop(worker, None)
+        self._unmeasured.pop(worker, None)
         if lane is None:
             return None
         with contextlib.suppress(OSError):
@@ -196,16 +200,21 @@ class QueryPool:
         task.add_done_callback(self._respawns.discard)
 
     def _give_back(self, worker: SpawnedWorker | ForkedWorker, busy_since: float) -> None:
-        """Return a worker that finished its task to its lane; one that worked long enough to have grown is
-        measured first (in a thread: reading smaps walks its page tables) and replaced by a fresh fork when it
-        keeps more than ``KG_WORKER_RECYCLE_MB`` of private memory, so each worker costs about the shared graph."""
+        """Return a worker that finished its task to its lane; one whose tasks since it was last measured kept it
+        busy long enough to have grown is measured first (in a thread: reading smaps walks its page tables) and
+        replaced by a fresh fork when it keeps more than ``KG_WORKER_RECYCLE_MB`` of private memory, so each
+        worker costs about the shared graph. Busy time adds up over tasks: reading the in-memory store copies the
+        pages it reads into the reader, so many short light tasks grow a light worker as one long task would."""
         lane = self._workers.get(worker)
         if lane is None:
             return
         limit_kib = self.settings.worker_recycle_mb * 1024
-        if not limit_kib or time.monotonic() - busy_since < memory.RECYCLE_CHECK_AFTER_S:
+        busy = self._unmeasured.get(worker, 0.0) + time.monotonic() - busy_since
+        if not limit_kib or busy < memory.RECYCLE_CHECK_AFTER_S:
+            self._unmeasured[worker] = busy
             self._idle[lane].put_nowait(worker)
             return
+        self._unmeasured[worker] = 0.0
 
         async def check() -> None:
             if await asyncio.to_thread(memory.private_kib, worker.pid) > limit_kib:
