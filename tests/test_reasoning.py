@@ -296,7 +296,7 @@ def test_unknown_engine_is_a_usage_error():
 # spelled-out form answers what the simpler one answers with inference.
 SIMPLIFIED = {
     "documents": [("?document a kg:Document .", "?document a/rdfs:subClassOf* kg:Document .")],
-    "unattributed": [("?claim a kg:Claim ;", "?claim a/rdfs:subClassOf* kg:Claim ;")],
+    "unattributed": [("?claim a kg:Claim .", "?claim a/rdfs:subClassOf* kg:Claim .")],
     "findings": [("?claim a kg:QualitativeClaim, ?class .",
                   "?claim a ?class . ?class rdfs:subClassOf* kg:QualitativeClaim ."),
                  ("?narrower rdfs:subClassOf ?class }",
