@@ -21,6 +21,7 @@ not absolute times.
 from __future__ import annotations
 
 import argparse
+import functools
 import http.client
 import itertools
 import json
@@ -36,6 +37,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -214,7 +216,7 @@ def phase(server: Server, mix: list[tuple[str, str, str]], args: argparse.Namesp
 
 def markdown(results: dict[str, object]) -> str:
     lines = [f"### Load: {results['claims']:,} claims, {results['clients']} clients, {results['seconds']:g} s per "
-             f"phase, {results['attackers']} attackers", "",
+             f"phase, {results['attackers']} attackers, KG_WORKERS={results.get('kg_workers', '?')}", "",
              "| run | attackers | requests | errors | throughput (req/s) | light p50 / p99 (ms) "
              "| entity page p50 / p99 | view p50 / p99 | ASK p50 / p99 | selective lookup p50 / p99 "
              "| example queries p50 / p99 | peak PSS (MiB) |",
@@ -244,15 +246,18 @@ def memory(args: argparse.Namespace) -> dict[str, object]:
     from kg.synth import generate
 
     work = Path(tempfile.mkdtemp(prefix="kg-memory-"))
-    kg_settings = {"KG_QUERY_TIMEOUT_S": "600", **({"KG_WORKERS": str(args.kg_workers)} if args.kg_workers else {})}
-    out: dict[str, object] = {"claims": args.claims, "kg_settings": kg_settings,
+    kg_runs = {(f"kg (KG_WORKERS={n})" if args.memory_workers else "kg"):
+               {"KG_QUERY_TIMEOUT_S": "600", **({"KG_WORKERS": str(n)} if n else {})}
+               for n in (args.memory_workers or [args.kg_workers])}
+    out: dict[str, object] = {"claims": args.claims, "kg_settings": kg_runs,
                               "date": time.strftime("%Y-%m-%d %H:%M:%S")}
     try:
         generate(args.claims, work / "synth", seed=0)
         # every query runs to its end on both servers (Oxigraph has no timeout): a kg query stopped at the default
         # KG_QUERY_TIMEOUT_S would stop growing its worker's memory early and flatter kg's peak
-        servers = [("kg", lambda: start_server(work / "synth", kg_settings)),
-                   ("oxigraph", lambda: start_oxigraph(work / "synth", work / "oxigraph"))]
+        servers: list[tuple[str, Callable[[], Server]]] = [
+            *((name, functools.partial(start_server, work / "synth", settings)) for name, settings in kg_runs.items()),
+            ("oxigraph", lambda: start_oxigraph(work / "synth", work / "oxigraph"))]
         for name, start in servers:
             server = start()
             idle = tree_memory_kib(server.proc.pid) / 1024
@@ -292,7 +297,9 @@ def main() -> int:
                         help="measure peak memory of kg and Oxigraph server over the server bench's queries instead")
     parser.add_argument("--repeat", type=int, default=3, help="with --memory: times each query runs")
     parser.add_argument("--kg-workers", type=int, default=None, metavar="N",
-                        help="with --memory: KG_WORKERS of the kg server (default: its own default)")
+                        help="KG_WORKERS of the kg server (default: its own default)")
+    parser.add_argument("--memory-workers", type=int, nargs="+", default=None, metavar="N",
+                        help="with --memory: one kg server per KG_WORKERS value, each beside the same Oxigraph run")
     args = parser.parse_args()
     if args.memory:
         result = memory(args)
@@ -305,7 +312,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="kg-load-"))
     try:
         generate(args.claims, work / "synth", seed=0)
-        server = start_server(work / "synth")
+        server = start_server(work / "synth", {"KG_WORKERS": str(args.kg_workers)} if args.kg_workers else None)
         try:
             mix = request_mix(server.endpoint)
             warm_up(server, mix)
@@ -325,7 +332,8 @@ def main() -> int:
     results = {"claims": args.claims, "clients": args.clients, "seconds": args.seconds, "attackers": args.attackers,
                "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
                            "date": time.strftime("%Y-%m-%d %H:%M:%S")},
-               "runs": runs, "peak_pss_mib": max(r["peak_pss_mib"] for r in runs),
+               "kg_workers": args.kg_workers or version.get("workers"), "runs": runs,
+               "peak_pss_mib": max(r["peak_pss_mib"] for r in runs),
                "worker_restarts": version.get("worker_restarts", 0)}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1))
