@@ -81,10 +81,14 @@ class Settings:
         default=(), metadata={"help": "SERVICE endpoints a query may call; empty, so queries never reach out"}
     )
     store_dir: Path | None = field(default=None, metadata={"help": "on-disk store directory; None keeps it in memory"})
-    workers: int = field(default=2, metadata={"help": "query worker processes of `kg serve`"})
+    workers: int = field(default=2, metadata={
+        "help": "query worker processes of `kg serve` for heavy queries (how many run at once); in memory, a "
+                "query that reads most of the store makes most of it private to its worker for a while (the "
+                "store's reads write to its pages)"})
     light_workers: int = field(default=2, metadata={
         "help": "query workers kept for light requests (entity pages, ASK, selective lookups) beside KG_WORKERS, "
-                "so heavy queries cannot make them wait; forked from the same graph, so each costs little memory"})
+                "so heavy queries cannot make them wait; forked from the same graph, which they share until they "
+                "read it"})
     light_budget_s: float = field(default=0.3, metadata={
         "help": "seconds a request may compute in a light worker; past it the request moves to the other "
                 "workers (within KG_QUERY_TIMEOUT_S) and its query's shape is remembered as heavy"})
