@@ -139,3 +139,45 @@ def test_void_is_a_page_for_browsers_and_turtle_for_programs(client):
     rapper = "application/rdf+xml, text/turtle;q=0.9, text/html;q=0.6, */*;q=0.1"
     assert client.get("/.well-known/void", headers={"accept": rapper}).headers["content-type"].startswith(
         "application/rdf+xml")
+
+
+def test_pages_render_off_the_event_loop_and_the_timeline_once_per_version(monkeypatch):
+    """A page is rendered in a worker thread, where no event loop runs (the loop keeps serving other requests
+    meanwhile), and the timeline's SVG, the same for every request of a data version, is rendered once however
+    often /figures is asked."""
+    import asyncio
+
+    from kg.web import pages
+
+    renders: dict[str, list[bool]] = {}
+    real = pages.templates.get_template
+
+    def in_loop() -> bool:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        return True
+
+    def spying(name: str, *args: object, **kwargs: object):
+        template = real(name, *args, **kwargs)
+        if getattr(template, "spied", False):  # Jinja caches the template: wrap it once
+            return template
+        render = template.render
+        template.spied = True
+
+        def recorded(*a: object, **k: object) -> str:
+            renders.setdefault(name, []).append(in_loop())
+            return render(*a, **k)
+
+        template.render = recorded
+        return template
+
+    monkeypatch.setattr(pages.templates, "get_template", spying)
+    with TestClient(create_app(Settings(root=ROOT))) as fresh:
+        for path in ("/figures", "/figures?sort=-value", "/figures", "/id/"):
+            assert fresh.get(path, headers={"Accept": "text/html"}).status_code == 200
+            assert "<svg class=\"timeline\"" in fresh.get("/figures").text
+    assert len(renders["figures_chart.html"]) == 1
+    assert len(renders["figures.html"]) == 7 and len(renders["index.html"]) == 1
+    assert not any(flag for flags in renders.values() for flag in flags), renders

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
+from markupsafe import Markup
 
 from kg import datetext, figuretable, timeline
 from kg.errors import NotFound
@@ -40,13 +41,25 @@ async def _prepared(request: Request) -> tuple[list[dict[str, str]], dict[str, l
     return await state.once("figures-records", read)
 
 
-async def _chart(request: Request) -> tuple[timeline.Timeline, figuretable.Facets]:
-    """The timeline of every figure and the filter values, computed once per data version."""
-    state = state_of(request)
+async def _chart(request: Request) -> tuple[timeline.Timeline, figuretable.Facets, Markup]:
+    """The timeline of every figure, the filter values and the timeline's SVG, computed once per data version.
 
-    async def make() -> tuple[timeline.Timeline, figuretable.Facets]:
+    The SVG (up to :data:`kg.timeline.MAX_MARKS` marks, most of the page) is the same for every request, and
+    rendering it took about 80 ms of the server's one event loop per request at 20,000 claims."""
+    state = state_of(request)
+    href_attr = page_context(request)["href_attr"]  # the links of the marks: the server's base, not the request
+
+    def render(chart: timeline.Timeline) -> Markup:
+        return Markup(templates.get_template("figures_chart.html").render(chart=chart, href_attr=href_attr))
+
+    async def make() -> tuple[timeline.Timeline, figuretable.Facets, Markup]:
         records, places = await _prepared(request)
-        return await asyncio.to_thread(lambda: (timeline.layout(records), figuretable.facets(records, places)))
+
+        def compute() -> tuple[timeline.Timeline, figuretable.Facets, Markup]:
+            chart = timeline.layout(records)
+            return chart, figuretable.facets(records, places), render(chart)
+
+        return await asyncio.to_thread(compute)
 
     return await state.once("figures-chart", make)
 
@@ -77,14 +90,14 @@ async def figures_page(request: Request, offset: int = Query(0, ge=0),
         body = render_records([dict(r) for r in rows], COLUMNS, fmt.extension if fmt.name == "csv" else "json")
         media = "text/csv; charset=utf-8" if fmt.name == "csv" else "application/json"
         return Response(body, media_type=media, headers={"Vary": "Accept", "KG-Total-Rows": str(total)})
-    chart, facets = await _chart(request)
+    chart, facets, chart_svg = await _chart(request)
 
     def link(**changes: str) -> str:
         params = selection.query(**changes)
         return "/figures" + ("?" + urlencode(params) if params else "")
 
-    return templates.TemplateResponse(request, "figures.html", page_context(
-        request, rows=rows, columns=COLUMNS, offset=offset, limit=limit, total=total, chart=chart,
+    return await templates.page(request, "figures.html", page_context(
+        request, rows=rows, columns=COLUMNS, offset=offset, limit=limit, total=total, chart=chart, chart_svg=chart_svg,
         facets=facets, selection=selection, link=link, human=datetext.human, sorts=figuretable.SORTS,
         pager=urlencode(selection.query())), headers={"Vary": "Accept"})
 

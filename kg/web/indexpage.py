@@ -44,7 +44,7 @@ def _only(request: Request, allowed: tuple[str, ...]) -> None:
 async def entity_index(request: Request) -> Response:
     _only(request, ())
     index = await _index(request)
-    return templates.TemplateResponse(request, "index.html", page_context(request, index=index, q=""))
+    return await templates.page(request, "index.html", page_context(request, index=index, q=""))
 
 
 router.head("/id/", include_in_schema=False)(entity_index)
@@ -56,5 +56,5 @@ async def search_page(request: Request, q: str = "") -> Response:
     _only(request, ("q",))
     index = await _index(request)
     found, total = index.search(q)
-    return templates.TemplateResponse(request, "search.html", page_context(
+    return await templates.page(request, "search.html", page_context(
         request, q=q, found=found, total=total, limit=entityindex.MAX_RESULTS))

@@ -71,7 +71,7 @@ async def query_page(request: Request, query: str | None = None) -> HTMLResponse
         error = err
     downloads = [(f, "/sparql?" + urlencode({"query": query, "format": f})) for f in DOWNLOADS] if query else []
     permalink = str(request.base_url).rstrip("/") + "/?" + urlencode({"query": query}) if query else ""
-    return templates.TemplateResponse(request, "query.html", page_context(
+    return await templates.page(request, "query.html", page_context(
         request, query=text, examples=examples, result=result, graph_text=graph_text, ran=bool(query) and not error,
         page_rows=PAGE_ROWS, error=error, downloads=downloads, permalink=permalink, raw=catalogue.raw),
         status_code=error.http_status if error else 200)

@@ -48,5 +48,5 @@ async def source_page(request: Request, document: str) -> Response:
     view = await _view(request, iri)
     if view is None:
         raise NotFound(f"no document {iri}")
-    return templates.TemplateResponse(request, "source.html", page_context(
+    return await templates.page(request, "source.html", page_context(
         request, view=view, human=datetext.human, local=sourcetext.local_name))

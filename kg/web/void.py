@@ -32,6 +32,6 @@ async def well_known_void(request: Request) -> Response:
         from kg.web.pages import page_context, templates  # the pages' templates; pages imports nothing of this module
 
         subjects = grouped(triples, first=root + "/.well-known/void#dataset")
-        return templates.TemplateResponse(request, "void.html", page_context(request, subjects=subjects),
-                                          headers=headers)
+        return await templates.page(request, "void.html", page_context(request, subjects=subjects),
+                                    headers=headers)
     return graph_response(triples, fmt, headers)
