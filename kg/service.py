@@ -9,8 +9,9 @@ version (dumps, counts, the figures view) gets at least an hour.
 Lanes (:class:`kg.workers.pool.Lane`): requests start in the light lane (``KG_LIGHT_WORKERS``) with a budget of
 ``KG_LIGHT_BUDGET_S`` to compute; one that needs longer is moved to the heavy lane (``KG_WORKERS``) and its
 query's shape (the text with names and constants blanked) is remembered, so the next query of that shape goes
-to the heavy lane at once; so is the shape of one that answered but took more than half the budget
-(:data:`SLOW_SHARE`), which held a light worker long enough to queue the light requests behind it. A light
+to the heavy lane at once; so is the shape of a query whose runs took on average more than a share of the budget
+(:data:`QUERY_SLOW_SHARE`; half of it for an entity page, :data:`SLOW_SHARE`), which held a light worker long
+enough to queue the light requests behind it. A light
 worker's streamed answer is read at once into memory (up to
 :data:`LIGHT_ANSWER_BYTES`), so the worker is free again whatever the client's reading speed; a longer answer is
 streamed from the worker and its shape remembered as heavy: large answers belong to the heavy lane, where a slow
@@ -62,11 +63,15 @@ T = TypeVar("T")
 
 #: Seconds allowed to work done once per data version, whatever KG_QUERY_TIMEOUT_S says.
 ONCE_PER_VERSION_S = 3600.0
-#: A shape whose light run took more than this share of ``KG_LIGHT_BUDGET_S`` goes to the heavy lane from then on:
-#: it answered, but it held one of the few light workers long enough to make the light requests behind it wait
-#: (measured: example queries of 150-300 ms kept entity pages and ASKs queued for half a second under load),
-#: while those take a few milliseconds.
+#: An entity page or description whose light run took more than this share of ``KG_LIGHT_BUDGET_S`` goes to the
+#: heavy lane from then on: it answered, but it held one of the few light workers long enough to make the light
+#: requests behind it wait, while those take a few milliseconds.
 SLOW_SHARE = 0.5
+#: The same for a query's shape, weighed by the running mean of its runs (:meth:`Service._light_run`): at half
+#: the budget, example queries of 60-150 ms stayed light and kept entity pages and ASKs waiting behind them up to
+#: 150 ms under ``bench/bench_load.py``; a shape stays light up to about 45 ms (at the default budget). The mean
+#: keeps one run slowed by a busy machine from sending a shape of a few milliseconds to the heavy lane for good.
+QUERY_SLOW_SHARE = 0.15
 #: How many heavy, and how many light, shapes are remembered (least recently seen forgotten first).
 SHAPES_KEPT = 1000
 #: A light worker's answer up to this size is read whole at once, freeing the worker before the client reads it.
@@ -91,9 +96,10 @@ async def _chain(first: list[bytes], answer: Answer) -> AsyncIterator[bytes]:
         yield chunk
 
 
-def _touch(shapes: OrderedDict[str, None], key: str) -> None:
-    """Put ``key`` last in ``shapes`` (most recently seen), forgetting the oldest past :data:`SHAPES_KEPT`."""
-    shapes[key] = None
+def _touch(shapes: OrderedDict[str, float], key: str, weight: float = 0.0) -> None:
+    """Put ``key`` last in ``shapes`` (most recently seen) with ``weight``, forgetting the oldest past
+    :data:`SHAPES_KEPT`."""
+    shapes[key] = weight
     shapes.move_to_end(key)
     while len(shapes) > SHAPES_KEPT:
         shapes.popitem(last=False)
@@ -115,8 +121,8 @@ class Service:
                  snapshot: tuple[list[SourceFile], list[tuple[str, str]]] | None = None) -> None:
         self.settings = settings
         self._pool = QueryPool(settings, data, store_path=store_path, snapshot=snapshot)
-        self._heavy: OrderedDict[str, None] = OrderedDict()
-        self._light: OrderedDict[str, None] = OrderedDict()
+        self._heavy: OrderedDict[str, float] = OrderedDict()
+        self._light: OrderedDict[str, float] = OrderedDict()  # shape: the running mean of its light runs (s)
         # One light worker is kept from trials (see the module's docstring); with a single one, trials take it.
         self._trials = asyncio.Semaphore(max(1, settings.light_workers - 1))
 
@@ -153,12 +159,13 @@ class Service:
         False); the place is given back before the heavy lane."""
         started = time.monotonic()
         if self._pool.light_size and key not in self._heavy:
+            share = QUERY_SLOW_SHARE if trial else SLOW_SHARE
             if not trial or key in self._light:
-                value = await self._light_run(task, key)
+                value = await self._light_run(task, key, share)
             else:
                 async with self._trials:
                     # a query of the same shape may have been weighed while this one waited
-                    value = _MOVED if key in self._heavy else await self._light_run(task, key)
+                    value = _MOVED if key in self._heavy else await self._light_run(task, key, share)
             if value is not _MOVED:
                 return value
             remaining = self.settings.query_timeout_s - (time.monotonic() - started)
@@ -167,16 +174,18 @@ class Service:
             self._heavy.move_to_end(key)
         return await self._pool.run(task)
 
-    async def _light_run(self, task: Task, key: str) -> object:
+    async def _light_run(self, task: Task, key: str, share: float) -> object:
         """Run ``task`` in the light lane within the budget, weighing ``key`` by how long it computed: its value,
-        or :data:`_MOVED` when it needed longer (``key`` is then remembered as heavy)."""
+        or :data:`_MOVED` when it needed longer (``key`` is then remembered as heavy). A key whose mean time
+        (this run and the mean before it, halved) is over ``share`` of the budget is remembered as heavy too."""
         budget = self.settings.light_budget_s
 
         def weigh(seconds: float) -> None:
-            if seconds > budget * SLOW_SHARE:
+            weight = (self._light.get(key, seconds) + seconds) / 2
+            if weight > budget * share:
                 self._remember(key)
             else:
-                _touch(self._light, key)
+                _touch(self._light, key, weight)
 
         try:
             value = await self._pool.run(task, lane=Lane.LIGHT, budget=budget, computed=weigh)

@@ -22,7 +22,7 @@ from kg.settings import Settings
 from kg.web.querypage import PAGE_CHARS, PAGE_ROWS
 from kg.workers.operations import PAGE_TERM_CHARS
 from kg.workers.pool import Lane, QueryPool
-from kg.workers.protocol import CHUNK_BYTES, Answer, Kind, QueryTask, Stream, send_result
+from kg.workers.protocol import CHUNK_BYTES, Answer, EntityTask, Kind, QueryTask, Stream, send_result
 
 from .conftest import ROOT
 from .live import live_server
@@ -178,28 +178,40 @@ def test_a_query_over_the_light_budget_moves_to_the_heavy_lane_and_its_shape_is_
     asyncio.run(scenario())
 
 
-def test_a_shape_that_answered_in_over_half_the_light_budget_goes_to_the_heavy_lane(settings, monkeypatch):
-    """It answered, but held a light worker long enough to queue light requests: its next query runs heavy. The
-    pool is replaced by one that reports how long the worker computed, so no timing is involved."""
-    service = Service(settings.replace(workers=1, light_workers=1, light_budget_s=0.3))
-    lanes: list[Lane] = []
-    took = {"slow": 0.3 * 0.6, "fast": 0.3 * 0.4}
+def test_a_shape_slow_on_average_goes_to_the_heavy_lane_and_one_slow_run_does_not_send_it(settings, monkeypatch):
+    """A query shape whose runs took on average over QUERY_SLOW_SHARE of the light budget held a light worker long
+    enough to queue light requests: its next query runs heavy. A fast shape slowed once (a busy machine) stays
+    light; an entity page is held to the larger SLOW_SHARE. The pool is replaced by one that reports how long the
+    worker computed, so no timing is involved."""
+    from kg.service import QUERY_SLOW_SHARE, SLOW_SHARE
+
+    budget = 0.3
+    service = Service(settings.replace(workers=1, light_workers=1, light_budget_s=budget))
+    lanes: list[tuple[str, Lane]] = []
+    took = {"slow": budget * QUERY_SLOW_SHARE * 1.2, "fast": budget * QUERY_SLOW_SHARE * 0.2,
+            "jolt": budget * QUERY_SLOW_SHARE * 1.5, "page": budget * (QUERY_SLOW_SHARE + SLOW_SHARE) / 2}
+    runs: dict[str, int] = {}
 
     async def run(task, *, lane=Lane.HEAVY, computed=None, **_):
-        lanes.append(lane)
-        if computed is not None:
-            computed(took["slow" if "?slow" in task.sparql else "fast"])
+        name = getattr(task, "sparql", "?page").split("?")[1].split()[0]
+        lanes.append((name, lane))
+        runs[name] = runs.get(name, 0) + 1
+        if computed is not None:  # the fast shape's second run is slowed once
+            computed(took["jolt" if name == "fast" and runs[name] == 2 else name])
         return "value"
 
     monkeypatch.setattr(service.pool, "run", run)
 
     async def scenario() -> None:
-        for name in ("slow", "slow", "fast", "fast"):
+        for name in ("slow", "slow", "fast", "fast", "fast", "fast"):
             task = QueryTask(sparql=f"SELECT ?{name} {{}}", result_format="json", graph_format="turtle")
             await service._request(task, f"shape of {name}")
+        for _ in range(2):
+            await service._request(EntityTask(iri="https://example.org/page"), "page", trial=False)
 
     asyncio.run(scenario())
-    assert lanes == [Lane.LIGHT, Lane.HEAVY, Lane.LIGHT, Lane.LIGHT]
+    assert lanes == [("slow", Lane.LIGHT), ("slow", Lane.HEAVY), *[("fast", Lane.LIGHT)] * 4,
+                     ("page", Lane.LIGHT), ("page", Lane.LIGHT)]
 
 
 def test_new_shapes_are_tried_one_at_a_time_so_a_light_worker_stays_free_for_known_light_ones(settings, monkeypatch):
