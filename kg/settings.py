@@ -91,7 +91,8 @@ class Settings:
                 "read it"})
     light_budget_s: float = field(default=0.3, metadata={
         "help": "seconds a request may compute in a light worker; past it the request moves to the other "
-                "workers (within KG_QUERY_TIMEOUT_S) and its query's shape is remembered as heavy"})
+                "workers (within KG_QUERY_TIMEOUT_S) and its query's shape is remembered as heavy; so is a "
+                "shape whose runs took on average over 15% of it (an entity page: half)"})
     worker_memory_mb: int = field(default=2048, metadata={
         "help": "address space a query worker may add beyond the loaded graph (RLIMIT_AS); a query needing more "
                 "fails alone with 503 and its worker is replaced; 0 lifts the bound. The example queries at 100,000 "
