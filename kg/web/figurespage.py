@@ -47,17 +47,15 @@ async def _chart(request: Request) -> tuple[timeline.Timeline, figuretable.Facet
     The SVG (up to :data:`kg.timeline.MAX_MARKS` marks, most of the page) is the same for every request, and
     rendering it took about 80 ms of the server's one event loop per request at 20,000 claims."""
     state = state_of(request)
-    href_attr = page_context(request)["href_attr"]  # the links of the marks: the server's base, not the request
-
-    def render(chart: timeline.Timeline) -> Markup:
-        return Markup(templates.get_template("figures_chart.html").render(chart=chart, href_attr=href_attr))
 
     async def make() -> tuple[timeline.Timeline, figuretable.Facets, Markup]:
         records, places = await _prepared(request)
+        href_attr = page_context(request)["href_attr"]  # the links of the marks: the server's base, not the request
 
         def compute() -> tuple[timeline.Timeline, figuretable.Facets, Markup]:
             chart = timeline.layout(records)
-            return chart, figuretable.facets(records, places), render(chart)
+            svg = templates.get_template("figures_chart.html").render(chart=chart, href_attr=href_attr)
+            return chart, figuretable.facets(records, places), Markup(svg)
 
         return await asyncio.to_thread(compute)
 
