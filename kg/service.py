@@ -246,9 +246,9 @@ class Service:
                                    trial=False)
         return None if value is None else await _expect(value, Answer).read()
 
-    async def entity(self, iri: str) -> EntityView | None:
-        """What the entity page shows; None when nothing describes ``iri``."""
-        value = await self._request(EntityTask(iri=iri), "entity " + iri, trial=False)
+    async def entity(self, iri: str, *, page: int = 1) -> EntityView | None:
+        """Page ``page`` of what the entity page shows; None when nothing describes ``iri``."""
+        value = await self._request(EntityTask(iri=iri, page=page), "entity " + iri, trial=False)
         return None if value is None else _expect(value, EntityView)
 
     async def dump_file(self, path: Path, *, format: str, inferred: bool = True) -> DumpInfo:

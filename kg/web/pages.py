@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
@@ -21,6 +21,7 @@ from markupsafe import Markup
 from kg import __version__, datetext
 from kg.compare import COLUMNS as COMPARE_COLUMNS
 from kg.compare import disagreements
+from kg.entities import PAGE_SIZE, SCAN_LIMIT
 from kg.errors import KgError, NotFound
 from kg.formats import BY_EXTENSION, BY_NAME, Format, negotiate
 from kg.namespaces import PREFIXES
@@ -161,17 +162,22 @@ def _split_extension(name: str, formats: tuple[Format, ...]) -> tuple[str, Forma
 
 @router.get("/id/{name:path}", tags=["Linked data"],
             summary="Dereference an entity IRI (<base>id/<name>): HTML, Turtle, JSON-LD or N-Triples")
-async def entity(request: Request, name: str) -> Response:
+async def entity(request: Request, name: str,
+                 page: int = Query(1, ge=1, le=1_000_000, description="the page of the entity's claims and of "
+                                   "the other links to it, 50 of each (HTML only)")) -> Response:
     state = state_of(request)
     local, fmt = _split_extension(name, ENTITY_FORMATS)
     fmt = fmt or negotiate(request.headers.get("accept"), ENTITY_FORMATS)
     iri = state.settings.base_iri + "id/" + local
     headers = {"Vary": "Accept", "Link": f'<{iri}>; rel="canonical"'}
     if fmt.name == "html":
-        view = await state.graph.entity(iri)
+        view = await state.graph.entity(iri, page=page)
         if view is None:
             raise NotFound(f"nothing is known about {iri}")
-        return await templates.page(request, "entity.html", page_context(request, view=view), headers=headers)
+        if page > view.pages:
+            raise NotFound(f"{iri} has {view.pages} page{'s' if view.pages > 1 else ''}, not {page}")
+        return await templates.page(request, "entity.html", page_context(
+            request, view=view, page_size=PAGE_SIZE, scan_limit=SCAN_LIMIT), headers=headers)
     body = await state.graph.describe(iri, graph_format=fmt.name)
     if body is None:
         raise NotFound(f"nothing is known about {iri}")

@@ -159,7 +159,9 @@ def describe(kg: KnowledgeGraph, task: DescribeTask) -> Stream | None:
 
 def entity(kg: KnowledgeGraph, task: EntityTask) -> entities.EntityView | None:
     """The entity page's view; None when nothing describes the IRI (or it is no IRI)."""
-    return entities.entity_view(kg, task.iri) if _valid_iri(task.iri) and entities.exists(kg, task.iri) else None
+    if not _valid_iri(task.iri) or not entities.exists(kg, task.iri):
+        return None
+    return entities.entity_view(kg, task.iri, page=task.page)
 
 
 def prepare_figures(kg: KnowledgeGraph, task: PrepareFiguresTask) -> int:

@@ -75,9 +75,11 @@ class DescribeTask:
 
 @dataclass(frozen=True, kw_only=True)
 class EntityTask:
-    """What the entity page of ``iri`` shows (a :class:`kg.entities.EntityView`), or None."""
+    """Page ``page`` (from 1) of what the entity page of ``iri`` shows (a :class:`kg.entities.EntityView`), or
+    None."""
 
     iri: str
+    page: int = 1
 
 
 @dataclass(frozen=True, kw_only=True)
