@@ -28,6 +28,8 @@ INFERRED_GRAPH = GRAPH_NS + "inferred"
 REASONING_MODES = ("none", "rdfs", "owlrl")
 #: ``KG_REASONER`` values: the engine that computes a mode's closure (see :mod:`kg.reasoning`).
 REASONERS = ("native", "owlrl")
+#: How the heavy lane's workers are scheduled beside everything else (see kg.workers.pool).
+HEAVY_PRIORITIES = ("idle", "low", "normal")
 #: ``KG_STORE_AUTH`` values: how credentials for an external store are sent (RFC 7617, RFC 7616).
 STORE_AUTH = ("digest", "basic")
 #: ``KG_STORE_DATASET`` values: how a query over the union of the published graphs names its dataset.
@@ -93,6 +95,10 @@ class Settings:
         "help": "seconds a request may compute in a light worker; past it the request moves to the other "
                 "workers (within KG_QUERY_TIMEOUT_S) and its query's shape is remembered as heavy; so is a "
                 "shape whose runs took on average over 15% of it (an entity page: half)"})
+    heavy_priority: str = field(default="low", metadata={
+        "help": "how KG_WORKERS' heavy workers share the processor with the light ones and the server: low "
+                "(niceness 10: about a tenth of a core shared with a light worker), idle (Linux SCHED_IDLE: only "
+                "what every normal process, other programs' too, leaves free), normal (as the server)"})
     worker_memory_mb: int = field(default=2048, metadata={
         "help": "address space a query worker may add beyond the loaded graph (RLIMIT_AS); a query needing more "
                 "fails alone with 503 and its worker is replaced; 0 lifts the bound. The example queries at 100,000 "
@@ -168,6 +174,7 @@ class Settings:
             (0 <= self.port <= 65535, "KG_PORT", "a TCP port (0-65535)"),
             (self.reasoning in REASONING_MODES, "KG_REASONING", "one of " + ", ".join(REASONING_MODES)),
             (self.reasoner in REASONERS, "KG_REASONER", "one of " + ", ".join(REASONERS)),
+            (self.heavy_priority in HEAVY_PRIORITIES, "KG_HEAVY_PRIORITY", "one of " + ", ".join(HEAVY_PRIORITIES)),
             (self.store_auth in STORE_AUTH, "KG_STORE_AUTH", "one of " + ", ".join(STORE_AUTH)),
             (self.store_dataset in STORE_DATASETS, "KG_STORE_DATASET", "one of " + ", ".join(STORE_DATASETS)),
         ]

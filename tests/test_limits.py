@@ -16,7 +16,7 @@ import urllib.request
 
 import pytest
 
-from kg.errors import WorkerMemoryExceeded
+from kg.errors import UsageError, WorkerMemoryExceeded
 from kg.service import Service, shape
 from kg.settings import Settings
 from kg.web.querypage import PAGE_CHARS, PAGE_ROWS
@@ -126,6 +126,29 @@ def test_an_order_by_over_a_product_is_stopped_by_the_memory_bound(settings):
             await pool.close()
 
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize(("priority", "niceness", "idle"), [("low", 10, False), ("idle", 19, True),
+                                                            ("normal", 0, False)])
+def test_heavy_priority_setting_chooses_how_heavy_workers_are_scheduled(settings, priority, niceness, idle):
+    async def scenario() -> None:
+        pool = QueryPool(settings.replace(workers=1, light_workers=1, heavy_priority=priority))
+        await pool.start()
+        try:
+            (heavy,), (light,) = pool.lane_pids(Lane.HEAVY), pool.lane_pids(Lane.LIGHT)
+            assert os.getpriority(os.PRIO_PROCESS, heavy) - os.getpriority(os.PRIO_PROCESS, light) == niceness
+            if hasattr(os, "SCHED_IDLE"):  # idle: the heavy worker runs only on a core nothing else wants
+                assert (os.sched_getscheduler(heavy) == os.SCHED_IDLE) is idle
+                assert os.sched_getscheduler(light) == os.SCHED_OTHER
+        finally:
+            await pool.close()
+
+    asyncio.run(scenario())
+
+
+def test_heavy_priority_outside_its_choices_is_refused_naming_the_setting():
+    with pytest.raises(UsageError, match="KG_HEAVY_PRIORITY must be one of idle, low, normal"):
+        Settings.from_env({"KG_HEAVY_PRIORITY": "realtime"})
 
 
 def test_light_requests_are_answered_while_heavy_queries_fill_the_heavy_lane(settings):
