@@ -28,7 +28,7 @@ INFERRED_GRAPH = GRAPH_NS + "inferred"
 REASONING_MODES = ("none", "rdfs", "owlrl")
 #: ``KG_REASONER`` values: the engine that computes a mode's closure (see :mod:`kg.reasoning`).
 REASONERS = ("native", "owlrl")
-#: How the heavy lane's workers are scheduled beside everything else (see kg.workers.pool).
+#: ``KG_HEAVY_PRIORITY`` values: how the heavy lane's workers are scheduled (see :mod:`kg.workers.scheduling`).
 HEAVY_PRIORITIES = ("idle", "low", "normal")
 #: ``KG_STORE_AUTH`` values: how credentials for an external store are sent (RFC 7617, RFC 7616).
 STORE_AUTH = ("digest", "basic")
