@@ -25,6 +25,7 @@ import functools
 import http.client
 import itertools
 import json
+import multiprocessing
 import os
 import random
 import shutil
@@ -38,6 +39,7 @@ import urllib.parse
 import urllib.request
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,44 +101,78 @@ def request_mix(endpoint: str) -> list[tuple[str, str, str]]:
     return mix
 
 
+#: One request as a client saw it: (class, seconds, answered 200, the answer's Server-Timing header or "").
+Sample = tuple[str, float, bool, str]
+
+
 @dataclass
 class Samples:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    #: per class, (seconds, the server's timings in seconds) of every answer that carried Server-Timing
+    timed: dict[str, list[tuple[float, dict[str, float]]]] = field(default_factory=lambda: defaultdict(list))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, kind: str, seconds: float, ok: bool) -> None:
+    def add(self, kind: str, seconds: float, ok: bool, server_timing: str = "") -> None:
         with self.lock:
             self.latencies[kind].append(seconds)
             if not ok:
                 self.errors[kind] += 1
+            if server_timing:
+                self.timed[kind].append((seconds, parse_server_timing(server_timing)))
 
 
-def fetch(conn: http.client.HTTPConnection, path: str, accept: str) -> int:
+def parse_server_timing(header: str) -> dict[str, float]:
+    """``total;dur=1.2, wait;dur=0.1;desc="..."`` -> {"total": 0.0012, "wait": 0.0001} (seconds)."""
+    metrics = {}
+    for part in header.split(","):
+        name, *params = (p.strip() for p in part.split(";"))
+        for param in params:
+            if param.startswith("dur="):
+                metrics[name] = float(param[4:]) / 1000
+    return metrics
+
+
+def fetch(conn: http.client.HTTPConnection, path: str, accept: str) -> tuple[int, str]:
+    """GET ``path``, read the whole answer; its status and Server-Timing header."""
     conn.request("GET", path, headers={"Accept": accept})
     response = conn.getresponse()
     while response.read(1 << 16):
         pass
-    return response.status
+    return response.status, response.getheader("Server-Timing", "")
 
 
-def client(host: str, port: int, requests: list[tuple[str, str, str]], until: float, samples: Samples,
-           timeout: float) -> None:
+def client(host: str, port: int, requests: list[tuple[str, str, str]], until: float, timeout: float,
+           record: Callable[[str, float, bool, str], None]) -> None:
     """One client: the requests in order, again and again, on one kept-alive connection (a new one after an
-    error) until ``until``."""
+    error) until ``until`` (``time.monotonic()``, one clock for every process on Linux)."""
     conn = http.client.HTTPConnection(host, port, timeout=timeout)
     for kind, path, accept in itertools.cycle(requests):
         if time.monotonic() >= until:
             break
         start = time.monotonic()
+        timing = ""
         try:
-            ok = fetch(conn, path, accept) == 200
+            status, timing = fetch(conn, path, accept)
+            ok = status == 200
         except (OSError, http.client.HTTPException):
             ok = False
             conn.close()
             conn = http.client.HTTPConnection(host, port, timeout=timeout)
-        samples.add(kind, time.monotonic() - start, ok)
+        record(kind, time.monotonic() - start, ok, timing)
     conn.close()
+
+
+def client_process(host: str, port: int, requests: list[tuple[str, str, str]], start_at: float, until: float,
+                   timeout: float) -> list[Sample]:
+    """:func:`client` in a process of its own (``--client-mode processes``), from ``start_at``: its samples.
+    Why: 16 client threads of one Python process take turns on its interpreter lock, so a thread whose answer
+    has arrived may wait for the others before it reads the clock; separate processes, as real clients are,
+    do not add that to the latencies."""
+    samples: list[Sample] = []
+    time.sleep(max(0.0, start_at - time.monotonic()))
+    client(host, port, requests, until, timeout, lambda *sample: samples.append(sample))
+    return samples
 
 
 def attacker(host: str, port: int, sparql_path: str, index: int, stop: threading.Event, samples: Samples) -> None:
@@ -176,9 +212,30 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))]
 
 
+def tail(timed: list[tuple[float, dict[str, float]]], p: float = 0.99) -> dict[str, float]:
+    """Where the time of the requests at or above percentile ``p`` went (medians over them, ms): as the client
+    saw it, the server's own time until the head (``total``), its wait for a worker and the worker's compute,
+    and the rest (``outside``: the network, the server's event loop before the request reached the
+    application, and the client itself)."""
+    if not timed:
+        return {}
+    cut = percentile([seconds for seconds, _ in timed], p)
+    slow = [(seconds, t) for seconds, t in timed if seconds >= cut]
+
+    def median(values: list[float]) -> float:
+        return statistics.median(values) * 1000
+
+    return {"n": len(slow), "client_ms": median([s for s, _ in slow]),
+            "server_ms": median([t.get("total", 0.0) for _, t in slow]),
+            "wait_ms": median([t.get("wait", 0.0) for _, t in slow]),
+            "compute_ms": median([t.get("compute", 0.0) for _, t in slow]),
+            "outside_ms": median([s - t.get("total", 0.0) for s, t in slow])}
+
+
 def phase(server: Server, mix: list[tuple[str, str, str]], args: argparse.Namespace, attackers: int,
-          seed: int) -> dict[str, object]:
-    """One phase: ``args.clients`` clients (each its own shuffled order of the mix) for ``args.seconds``."""
+          seed: int, mode: str = "threads") -> dict[str, object]:
+    """One phase: ``args.clients`` clients (each its own shuffled order of the mix) for ``args.seconds``, as
+    threads of this process or as processes of their own (``mode``)."""
     host, rest = server.endpoint.removeprefix("http://").split(":")
     port, sparql_path = int(rest.split("/", 1)[0]), "/" + rest.split("/", 1)[1]
     samples, stop = Samples(), threading.Event()
@@ -190,13 +247,25 @@ def phase(server: Server, mix: list[tuple[str, str, str]], args: argparse.Namesp
         time.sleep(1.0)  # the attackers hold their workers before the clients start
     rng = random.Random(seed)
     orders = [rng.sample(mix, len(mix)) for _ in range(args.clients)]
-    started = time.monotonic()
-    until = started + args.seconds
-    threads = [threading.Thread(target=client, args=(host, port, order, until, samples, 60.0)) for order in orders]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    if mode == "processes":
+        with ProcessPoolExecutor(args.clients, mp_context=multiprocessing.get_context("spawn")) as pool:
+            # the processes start (and import) before the phase's clock does
+            list(pool.map(time.sleep, [0.0] * args.clients))
+            started = time.monotonic() + 0.5
+            until = started + args.seconds
+            futures = [pool.submit(client_process, host, port, order, started, until, 60.0) for order in orders]
+            for future in futures:
+                for sample in future.result():
+                    samples.add(*sample)
+    else:
+        started = time.monotonic()
+        until = started + args.seconds
+        threads = [threading.Thread(target=client, args=(host, port, order, until, 60.0, samples.add))
+                   for order in orders]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
     elapsed = time.monotonic() - started
     stop.set()
     for thread in attacks:
@@ -207,33 +276,46 @@ def phase(server: Server, mix: list[tuple[str, str, str]], args: argparse.Namesp
                          "p50_ms": statistics.median(values) * 1000, "p99_ms": percentile(values, 0.99) * 1000}
     light = [v for k in LIGHT for v in samples.latencies.get(k, [])]
     done = sum(len(v) for k, v in samples.latencies.items() if k != "attack")
-    return {"attackers": attackers, "seconds": elapsed, "requests": done,
+    return {"attackers": attackers, "client_mode": mode, "seconds": elapsed, "requests": done,
             "errors": sum(n for k, n in samples.errors.items() if k != "attack"),
             "throughput_rps": done / elapsed, "classes": classes,
             "light": {"n": len(light), "p50_ms": statistics.median(light) * 1000 if light else 0.0,
-                      "p99_ms": percentile(light, 0.99) * 1000 if light else 0.0}}
+                      "p99_ms": percentile(light, 0.99) * 1000 if light else 0.0,
+                      "tail": tail([t for k in LIGHT for t in samples.timed.get(k, [])])}}
 
 
 def markdown(results: dict[str, object]) -> str:
     lines = [f"### Load: {results['claims']:,} claims, {results['clients']} clients, {results['seconds']:g} s per "
              f"phase, {results['attackers']} attackers, KG_WORKERS={results.get('kg_workers', '?')}", "",
-             "| run | attackers | requests | errors | throughput (req/s) | light p50 / p99 (ms) "
+             "| run | clients as | attackers | requests | errors | throughput (req/s) | light p50 / p99 (ms) "
              "| entity page p50 / p99 | view p50 / p99 | ASK p50 / p99 | selective lookup p50 / p99 "
-             "| example queries p50 / p99 | peak PSS (MiB) |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "| example queries p50 / p99 | light tail: client / server / wait / compute / outside (ms) "
+             "| peak PSS (MiB) |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
 
     def pair(c: dict[str, dict[str, float]], k: str) -> str:
         return f"{c[k]['p50_ms']:.1f} / {c[k]['p99_ms']:.1f}" if k in c else "–"
 
+    def split(t: dict[str, float]) -> str:
+        keys = ("client_ms", "server_ms", "wait_ms", "compute_ms", "outside_ms")
+        return " / ".join(f"{t[k]:.1f}" for k in keys) + f" (n={t['n']:.0f})" if t else "–"
+
     for run in results["runs"]:  # type: ignore[attr-defined]
         for p in run["phases"]:
             c = p["classes"]
-            lines.append(f"| {run['run']} | {p['attackers']} | {p['requests']} | {p['errors']} | "
-                         f"{p['throughput_rps']:.1f} | {p['light']['p50_ms']:.1f} / {p['light']['p99_ms']:.1f} | "
+            lines.append(f"| {run['run']} | {p.get('client_mode', 'threads')} | {p['attackers']} | {p['requests']} | "
+                         f"{p['errors']} | {p['throughput_rps']:.1f} | "
+                         f"{p['light']['p50_ms']:.1f} / {p['light']['p99_ms']:.1f} | "
                          f"{pair(c, 'entity page')} | {pair(c, 'view')} | {pair(c, 'ASK')} | "
-                         f"{pair(c, 'selective lookup')} | {pair(c, 'example')} | {run['peak_pss_mib']:.0f} |")
-    lines += ["", f"Peak PSS of the server's process tree over all runs: {results['peak_pss_mib']:.0f} MiB; "
-              f"worker restarts: {results['worker_restarts']}."]
+                         f"{pair(c, 'selective lookup')} | {pair(c, 'example')} | "
+                         f"{split(p['light'].get('tail', {}))} | {run['peak_pss_mib']:.0f} |")
+    lines += ["", "Light tail: medians over the light requests at or above their p99, as the client saw them, the "
+              "server's own time until the head of the answer (its Server-Timing `total`), of which waiting for a "
+              "worker and the worker computing, and the rest outside the application (network, the server's event "
+              "loop before the request reached the application, the client itself).", "",
+              f"Peak PSS of the server's process tree over all runs: {results['peak_pss_mib']:.0f} MiB; "
+              f"worker restarts: {results['worker_restarts']}; workers recycled for their memory: "
+              f"{results.get('workers_recycled', '?')}."]
     return "\n".join(lines)
 
 
@@ -300,6 +382,9 @@ def main() -> int:
                         help="KG_WORKERS of the kg server (default: its own default)")
     parser.add_argument("--memory-workers", type=int, nargs="+", default=None, metavar="N",
                         help="with --memory: one kg server per KG_WORKERS value, each beside the same Oxigraph run")
+    parser.add_argument("--client-mode", nargs="+", choices=("threads", "processes"), default=["threads"],
+                        help="run the clients as threads of the bench or each in its own process; with both, each "
+                             "run has both modes' phases, side by side")
     args = parser.parse_args()
     if args.memory:
         result = memory(args)
@@ -320,7 +405,8 @@ def main() -> int:
             for run in range(1, args.runs + 1):
                 assert server.sampler is not None
                 server.sampler.peak = 0  # each run's own peak
-                phases = [phase(server, mix, args, 0, run), phase(server, mix, args, args.attackers, run)]
+                phases = [phase(server, mix, args, attackers, run, mode)
+                          for mode in args.client_mode for attackers in (0, args.attackers)]
                 runs.append({"run": run, "phases": phases, "peak_pss_mib": server.sampler.peak / 1024})
                 print(f"run {run} done", flush=True)
             version = json.loads(urllib.request.urlopen(server.endpoint.rsplit("/sparql", 1)[0] + "/-/version.json",
@@ -334,7 +420,8 @@ def main() -> int:
                            "date": time.strftime("%Y-%m-%d %H:%M:%S")},
                "kg_workers": args.kg_workers or version.get("workers"), "runs": runs,
                "peak_pss_mib": max(r["peak_pss_mib"] for r in runs),
-               "worker_restarts": version.get("worker_restarts", 0)}
+               "worker_restarts": version.get("worker_restarts", 0),
+               "workers_recycled": version.get("workers_recycled", 0)}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1))
     table = markdown(results)

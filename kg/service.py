@@ -145,6 +145,11 @@ class Service:
         return self._pool.restarts
 
     @property
+    def recycled(self) -> int:
+        """How many workers have been replaced for the memory they kept after their tasks (``KG_WORKER_RECYCLE_MB``)."""
+        return self._pool.recycled
+
+    @property
     def pool(self) -> QueryPool:
         """The worker pool (for status, benchmarks and tests)."""
         return self._pool

@@ -30,6 +30,7 @@ from kg.settings import Settings
 from kg.web.errorpages import PlainErrors, error_answer
 from kg.web.methods import Methods, add_head_routes, allowed_methods
 from kg.web.security import RequestTarget, SecurityHeaders
+from kg.web.servertiming import ServerTiming
 from kg.web.state import ServerState
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -158,10 +159,12 @@ def create_app(settings: Settings | None = None, *, data: Sequence[Path | str] |
     app.add_middleware(RequestTarget)  # before any router reads the path or query string
     app.add_middleware(
         CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
-        allow_headers=["*"], expose_headers=["ETag", "Last-Modified", "KG-Truncated", "Content-Type", "Link"],
+        allow_headers=["*"],
+        expose_headers=["ETag", "Last-Modified", "KG-Truncated", "Content-Type", "Link", "Server-Timing"],
     )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(SecurityHeaders)  # outermost: on every answer, the 413 included
+    app.add_middleware(SecurityHeaders)  # on every answer, the 413 included
+    app.add_middleware(ServerTiming)  # outermost: its total covers every other layer
     app.include_router(sparql.router)
     app.include_router(dumps.router)
     app.include_router(void.router)

@@ -267,4 +267,5 @@ async def version_json(request: Request) -> dict[str, Any]:
             "graphs": [{"name": s.graph, "sha256": s.sha256, "bytes": s.size} for s in state.sources],
             "inferred": _inferred_graph(state),
             "workers": service.workers if service else 0,
-            "worker_restarts": service.restarts if service else 0}
+            "worker_restarts": service.restarts if service else 0,
+            "workers_recycled": service.recycled if service else 0}

@@ -33,6 +33,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from kg import timings
 from kg.errors import KgError, QueryTimeout, WorkerMemoryExceeded
 from kg.settings import Settings
 from kg.workers import memory, operations
@@ -267,8 +268,10 @@ class QueryPool:
         try:
             worker = await asyncio.wait_for(self._idle[lane].get(), limit)
         except TimeoutError:
+            timings.add("wait", limit)
             raise self._timeout_error() from None
         busy_since = time.monotonic()
+        timings.add("wait", busy_since - (deadline - limit))
         first = min(deadline, busy_since + budget) if budget is not None else deadline
 
         def late() -> KgError | BudgetExceeded:
@@ -278,6 +281,7 @@ class QueryPool:
             worker.conn.send(task)
             message = await recv(worker.conn, max(0.0, first - time.monotonic()))
         except TimeoutError:
+            timings.add("compute", time.monotonic() - busy_since)
             self._replace(worker)
             raise late() from None
         except (EOFError, OSError):
@@ -285,8 +289,10 @@ class QueryPool:
         except BaseException:  # cancelled (client gone, shutdown): the worker may still be answering
             self._replace(worker)
             raise
+        took = time.monotonic() - busy_since
+        timings.add("compute", took)
         if computed is not None:
-            computed(time.monotonic() - busy_since)
+            computed(took)
         kind = message[0]
         if kind == Kind.VALUE:
             self._give_back(worker, busy_since)
