@@ -12,7 +12,13 @@ After one warm-up pass over the mix (the figures view is prepared after start-up
 query shapes are heavy), each run has two phases on the same server: the clients alone, then the clients while
 ``--attackers`` threads loop heavy queries (a product of every triple with itself, counted; the same ordered,
 which needs unbounded memory), each time with other variable names. Clients keep their connection open
-(HTTP/1.1), as browsers and SPARQL clients do. Classes: ``light`` (entity pages, views, ASK, selective lookups:
+(HTTP/1.1), as browsers and SPARQL clients do. They start one after the other over ``--ramp-up`` seconds (2 by
+default, as load tools ramp up): started all at once (``--ramp-up 0``), their first requests reach the server
+in the same millisecond and the light ones queue for the two light workers, and so again when the example
+queries they sent together stop at the same deadline 10 s later; those two bursts were the slowest light
+requests of every phase (``bench/results/load.md`` has both side by side).
+Each light request's Server-Timing header splits the slowest ones into the server's wait for a worker, the
+worker's compute and the rest. Classes: ``light`` (entity pages, views, ASK, selective lookups:
 the goal is p99 under 100 ms), ``example`` (the example queries of kg/queries/, some of which scan the graph),
 ``attack``. Writes ``bench/results/load.json`` and ``load.md``. Machines are shared and noisy: compare phases,
 not absolute times.
@@ -142,10 +148,11 @@ def fetch(conn: http.client.HTTPConnection, path: str, accept: str) -> tuple[int
     return response.status, response.getheader("Server-Timing", "")
 
 
-def client(host: str, port: int, requests: list[tuple[str, str, str]], until: float, timeout: float,
-           record: Callable[[str, float, bool, str], None]) -> None:
-    """One client: the requests in order, again and again, on one kept-alive connection (a new one after an
-    error) until ``until`` (``time.monotonic()``, one clock for every process on Linux)."""
+def client(host: str, port: int, requests: list[tuple[str, str, str]], start_at: float, until: float,
+           timeout: float, record: Callable[[str, float, bool, str], None]) -> None:
+    """One client: from ``start_at`` the requests in order, again and again, on one kept-alive connection (a new
+    one after an error) until ``until`` (both ``time.monotonic()``, one clock for every process on Linux)."""
+    time.sleep(max(0.0, start_at - time.monotonic()))
     conn = http.client.HTTPConnection(host, port, timeout=timeout)
     for kind, path, accept in itertools.cycle(requests):
         if time.monotonic() >= until:
@@ -165,13 +172,12 @@ def client(host: str, port: int, requests: list[tuple[str, str, str]], until: fl
 
 def client_process(host: str, port: int, requests: list[tuple[str, str, str]], start_at: float, until: float,
                    timeout: float) -> list[Sample]:
-    """:func:`client` in a process of its own (``--client-mode processes``), from ``start_at``: its samples.
+    """:func:`client` in a process of its own (``--client-mode processes``): its samples.
     Why: 16 client threads of one Python process take turns on its interpreter lock, so a thread whose answer
     has arrived may wait for the others before it reads the clock; separate processes, as real clients are,
     do not add that to the latencies."""
     samples: list[Sample] = []
-    time.sleep(max(0.0, start_at - time.monotonic()))
-    client(host, port, requests, until, timeout, lambda *sample: samples.append(sample))
+    client(host, port, requests, start_at, until, timeout, lambda *sample: samples.append(sample))
     return samples
 
 
@@ -233,9 +239,10 @@ def tail(timed: list[tuple[float, dict[str, float]]], p: float = 0.99) -> dict[s
 
 
 def phase(server: Server, mix: list[tuple[str, str, str]], args: argparse.Namespace, attackers: int,
-          seed: int, mode: str = "threads") -> dict[str, object]:
+          seed: int, mode: str = "threads", ramp_up: float = 0.0) -> dict[str, object]:
     """One phase: ``args.clients`` clients (each its own shuffled order of the mix) for ``args.seconds``, as
-    threads of this process or as processes of their own (``mode``)."""
+    threads of this process or as processes of their own (``mode``), started ``ramp_up / clients`` seconds apart
+    (0: all at once)."""
     host, rest = server.endpoint.removeprefix("http://").split(":")
     port, sparql_path = int(rest.split("/", 1)[0]), "/" + rest.split("/", 1)[1]
     samples, stop = Samples(), threading.Event()
@@ -253,15 +260,16 @@ def phase(server: Server, mix: list[tuple[str, str, str]], args: argparse.Namesp
             list(pool.map(time.sleep, [0.0] * args.clients))
             started = time.monotonic() + 0.5
             until = started + args.seconds
-            futures = [pool.submit(client_process, host, port, order, started, until, 60.0) for order in orders]
+            futures = [pool.submit(client_process, host, port, order, started + i * ramp_up / args.clients, until,
+                                   60.0) for i, order in enumerate(orders)]
             for future in futures:
                 for sample in future.result():
                     samples.add(*sample)
     else:
         started = time.monotonic()
         until = started + args.seconds
-        threads = [threading.Thread(target=client, args=(host, port, order, until, 60.0, samples.add))
-                   for order in orders]
+        threads = [threading.Thread(target=client, args=(host, port, order, started + i * ramp_up / args.clients,
+                                                         until, 60.0, samples.add)) for i, order in enumerate(orders)]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -276,7 +284,7 @@ def phase(server: Server, mix: list[tuple[str, str, str]], args: argparse.Namesp
                          "p50_ms": statistics.median(values) * 1000, "p99_ms": percentile(values, 0.99) * 1000}
     light = [v for k in LIGHT for v in samples.latencies.get(k, [])]
     done = sum(len(v) for k, v in samples.latencies.items() if k != "attack")
-    return {"attackers": attackers, "client_mode": mode, "seconds": elapsed, "requests": done,
+    return {"attackers": attackers, "client_mode": mode, "ramp_up_s": ramp_up, "seconds": elapsed, "requests": done,
             "errors": sum(n for k, n in samples.errors.items() if k != "attack"),
             "throughput_rps": done / elapsed, "classes": classes,
             "light": {"n": len(light), "p50_ms": statistics.median(light) * 1000 if light else 0.0,
@@ -287,11 +295,12 @@ def phase(server: Server, mix: list[tuple[str, str, str]], args: argparse.Namesp
 def markdown(results: dict[str, object]) -> str:
     lines = [f"### Load: {results['claims']:,} claims, {results['clients']} clients, {results['seconds']:g} s per "
              f"phase, {results['attackers']} attackers, KG_WORKERS={results.get('kg_workers', '?')}", "",
-             "| run | clients as | attackers | requests | errors | throughput (req/s) | light p50 / p99 (ms) "
+             "| run | clients as | ramp-up (s) | attackers | requests | errors | throughput (req/s) "
+             "| light p50 / p99 (ms) "
              "| entity page p50 / p99 | view p50 / p99 | ASK p50 / p99 | selective lookup p50 / p99 "
              "| example queries p50 / p99 | light tail: client / server / wait / compute / outside (ms) "
              "| peak PSS (MiB) |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
 
     def pair(c: dict[str, dict[str, float]], k: str) -> str:
         return f"{c[k]['p50_ms']:.1f} / {c[k]['p99_ms']:.1f}" if k in c else "–"
@@ -303,7 +312,8 @@ def markdown(results: dict[str, object]) -> str:
     for run in results["runs"]:  # type: ignore[attr-defined]
         for p in run["phases"]:
             c = p["classes"]
-            lines.append(f"| {run['run']} | {p.get('client_mode', 'threads')} | {p['attackers']} | {p['requests']} | "
+            lines.append(f"| {run['run']} | {p.get('client_mode', 'threads')} | {p.get('ramp_up_s', 0):g} | "
+                         f"{p['attackers']} | {p['requests']} | "
                          f"{p['errors']} | {p['throughput_rps']:.1f} | "
                          f"{p['light']['p50_ms']:.1f} / {p['light']['p99_ms']:.1f} | "
                          f"{pair(c, 'entity page')} | {pair(c, 'view')} | {pair(c, 'ASK')} | "
@@ -385,6 +395,9 @@ def main() -> int:
     parser.add_argument("--client-mode", nargs="+", choices=("threads", "processes"), default=["threads"],
                         help="run the clients as threads of the bench or each in its own process; with both, each "
                              "run has both modes' phases, side by side")
+    parser.add_argument("--ramp-up", nargs="+", type=float, default=[2.0], metavar="SECONDS",
+                        help="start the clients evenly over this many seconds (as JMeter's ramp-up period; 0: all "
+                             "at once); with several values, each run has each one's phases, side by side")
     args = parser.parse_args()
     if args.memory:
         result = memory(args)
@@ -405,7 +418,7 @@ def main() -> int:
             for run in range(1, args.runs + 1):
                 assert server.sampler is not None
                 server.sampler.peak = 0  # each run's own peak
-                phases = [phase(server, mix, args, attackers, run, mode)
+                phases = [phase(server, mix, args, attackers, run, mode, ramp_up) for ramp_up in args.ramp_up
                           for mode in args.client_mode for attackers in (0, args.attackers)]
                 runs.append({"run": run, "phases": phases, "peak_pss_mib": server.sampler.peak / 1024})
                 print(f"run {run} done", flush=True)

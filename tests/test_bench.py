@@ -77,13 +77,14 @@ def test_bench_load_runs_both_phases_and_reports_every_class(tmp_path):
     out = tmp_path / "load.json"
     proc = subprocess.run([sys.executable, "bench/bench_load.py", "--claims", "30", "--clients", "2", "--seconds",
                            "1.5", "--runs", "1", "--attackers", "1", "--client-mode", "threads", "processes",
-                           "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+                           "--ramp-up", "0", "0.5", "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
     assert proc.returncode == 0, proc.stderr
     results = json.loads(out.read_text())
     (run,) = results["runs"]
     phases = run["phases"]
-    assert [(p["client_mode"], p["attackers"]) for p in phases] == [("threads", 0), ("threads", 1),
-                                                                    ("processes", 0), ("processes", 1)]
+    assert [(p["ramp_up_s"], p["client_mode"], p["attackers"]) for p in phases] == [
+        (ramp, mode, attackers) for ramp in (0, 0.5) for mode in ("threads", "processes") for attackers in (0, 1)]
     for phase in phases:
         assert phase["requests"] > 0 and phase["light"]["n"] > 0 and phase["throughput_rps"] > 0
         # a short phase on a busy machine may not reach every class; each class it reports has its figures
@@ -95,7 +96,7 @@ def test_bench_load_runs_both_phases_and_reports_every_class(tmp_path):
         assert tail["n"] >= 1 and 0 < tail["server_ms"] <= tail["client_ms"]
         assert max(tail["wait_ms"], tail["compute_ms"]) <= tail["server_ms"] + 0.1  # each rounded to 0.1 ms
     assert all("attack" in p["classes"] for p in phases if p["attackers"]) and run["peak_pss_mib"] > 0
-    assert out.with_suffix(".md").exists() and "| run | clients as | attackers | requests |" in proc.stdout
+    assert out.with_suffix(".md").exists() and "| run | clients as | ramp-up (s) | attackers |" in proc.stdout
 
 
 def test_bench_store_runs_and_compares_rows(tmp_path):
