@@ -29,6 +29,7 @@ from kg.errors import InternalError, KgError, NotAcceptable, PayloadTooLarge
 from kg.settings import Settings
 from kg.web.errorpages import PlainErrors, error_answer
 from kg.web.methods import Methods, add_head_routes, allowed_methods
+from kg.web.middleware import HttpMiddleware
 from kg.web.security import RequestTarget, SecurityHeaders
 from kg.web.servertiming import ServerTiming
 from kg.web.state import ServerState
@@ -80,17 +81,14 @@ def _install_error_handlers(app: FastAPI) -> None:
                                       "status": 400})
 
 
-class BodyLimit:
+class BodyLimit(HttpMiddleware):
     """Refuse request bodies larger than ``KG_MAX_BODY_BYTES`` with 413, before they are read whole."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_bytes = max_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         too_large = PayloadTooLarge(
             f"request body exceeds KG_MAX_BODY_BYTES={self.max_bytes}", setting="KG_MAX_BODY_BYTES")
         for name, value in scope.get("headers", []):

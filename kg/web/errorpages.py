@@ -19,11 +19,12 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from kg import __version__
 from kg.errors import NotAcceptable
 from kg.formats import BY_NAME, negotiate
+from kg.web.middleware import HttpMiddleware
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 #: Paths answered to programs only: their errors stay JSON for every client.
@@ -61,20 +62,14 @@ def error_answer(request: Request, body: dict[str, Any], headers: dict[str, str]
 
 
 
-class PlainErrors:
+class PlainErrors(HttpMiddleware):
     """Rewrites an error answer (status 400 or more) that is neither JSON nor HTML into the one JSON error body,
     its text (or the status's phrase) as the message; its other headers (``Content-Range`` ...) are kept."""
 
     #: The most of a plain error body kept as the message (Starlette's are one line).
     MAX_MESSAGE = 4096
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         held: Message | None = None
         text = bytearray()
 

@@ -26,10 +26,11 @@ import secrets
 from urllib.parse import unquote_to_bytes
 
 from fastapi import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from kg.errors import UsageError
 from kg.web.errorpages import error_answer
+from kg.web.middleware import HttpMiddleware, RawHeaders, adding_headers
 
 #: No script, style, frame or plugin from anywhere but this server; nothing may frame its pages.
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -79,30 +80,20 @@ def link_target(iri: str, base: str) -> str | None:
     return iri if match and match.group(1).lower() in LINK_SCHEMES else None
 
 
-class SecurityHeaders:
+class SecurityHeaders(HttpMiddleware):
     """Adds the security headers to every answer that does not set them itself, the policy with a fresh nonce
     (in ``scope["state"]`` for the page, :func:`csp_nonce`)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         nonce = secrets.token_urlsafe(16)
         scope.setdefault("state", {})["csp_nonce"] = nonce
         own = ((b"content-security-policy", policy(nonce).encode()), *_OTHER_HEADERS)
 
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
-                headers.extend(h for h in own if h[0] not in present)
-                message = {**message, "headers": headers}
-            await send(message)
+        def missing(present: RawHeaders) -> RawHeaders:
+            names = {name.lower() for name, _ in present}
+            return [h for h in own if h[0] not in names]
 
-        await self.app(scope, receive, with_headers)
+        await self.app(scope, receive, adding_headers(send, missing))
 
 
 def _not_utf8(scope: Scope) -> str | None:
@@ -117,19 +108,15 @@ def _not_utf8(scope: Scope) -> str | None:
     return None
 
 
-class RequestTarget:
+class RequestTarget(HttpMiddleware):
     """Refuses, with 400 and the one error body (a page for a browser), a request whose path or query string
     holds percent-encoded bytes that are not UTF-8 (RFC 3986 §2.5, SPARQL 1.1 Protocol §2.1: UTF-8)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            part = _not_utf8(scope)
-            if part is not None:
-                err = UsageError(f"the request's {part} is not valid UTF-8 after percent-decoding; send UTF-8 "
-                                 "(RFC 3986 §2.5)")
-                await error_answer(Request(scope), err.to_json())(scope, receive, send)
-                return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        part = _not_utf8(scope)
+        if part is not None:
+            err = UsageError(f"the request's {part} is not valid UTF-8 after percent-decoding; send UTF-8 "
+                             "(RFC 3986 §2.5)")
+            await error_answer(Request(scope), err.to_json())(scope, receive, send)
+            return
         await self.app(scope, receive, send)

@@ -12,29 +12,20 @@ from __future__ import annotations
 
 import time
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from kg import timings
+from kg.web.middleware import HttpMiddleware, RawHeaders, adding_headers
 
 
-class ServerTiming:
+class ServerTiming(HttpMiddleware):
     """Adds ``Server-Timing`` to the head of every HTTP answer, timed from when this middleware is called."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         start = time.perf_counter()
         with timings.collecting() as recorded:
 
-            async def timed(message: Message) -> None:
-                if message["type"] == "http.response.start":
-                    value = timings.header_value(recorded, time.perf_counter() - start)
-                    message = {**message, "headers": [*message.get("headers", []),
-                                                      (b"server-timing", value.encode())]}
-                await send(message)
+            def header(_present: RawHeaders) -> RawHeaders:
+                return [(b"server-timing", timings.header_value(recorded, time.perf_counter() - start).encode())]
 
-            await self.app(scope, receive, timed)
+            await self.app(scope, receive, adding_headers(send, header))
