@@ -4,6 +4,7 @@ lifespan) straight through (:class:`HttpMiddleware`), and headers added to the h
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -12,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 RawHeaders = list[tuple[bytes, bytes]]
 
 
-class HttpMiddleware:
+class HttpMiddleware(ABC):
     """Base of a pure ASGI middleware that acts on HTTP requests only (:meth:`http`)."""
 
     def __init__(self, app: ASGIApp) -> None:
@@ -24,9 +25,9 @@ class HttpMiddleware:
             return
         await self.http(scope, receive, send)
 
+    @abstractmethod
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one HTTP request (``scope["type"] == "http"``)."""
-        raise NotImplementedError
 
 
 def adding_headers(send: Send, extra: Callable[[RawHeaders], RawHeaders]) -> Send:
