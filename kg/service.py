@@ -146,7 +146,8 @@ class Service:
 
     @property
     def recycled(self) -> int:
-        """How many workers have been replaced for the memory they kept after their tasks (``KG_WORKER_RECYCLE_MB``)."""
+        """How many workers have been replaced for the memory they kept after their tasks
+        (``KG_WORKER_RECYCLE_MB``)."""
         return self._pool.recycled
 
     @property

@@ -260,7 +260,8 @@ class QueryPool:
         raised. ``computed``: called with the seconds the worker took until its first message (not counting the
         wait for a free worker), when it answered. A lane without workers runs its tasks in the heavy lane."""
         limit = self.settings.query_timeout_s if timeout is None else timeout
-        deadline = time.monotonic() + limit
+        asked = time.monotonic()
+        deadline = asked + limit
         if self.inline:
             return await self._run_inline(task, deadline)
         if lane == Lane.LIGHT and not self.light_size:
@@ -271,7 +272,7 @@ class QueryPool:
             timings.add("wait", limit)
             raise self._timeout_error() from None
         busy_since = time.monotonic()
-        timings.add("wait", busy_since - (deadline - limit))
+        timings.add("wait", busy_since - asked)
         first = min(deadline, busy_since + budget) if budget is not None else deadline
 
         def late() -> KgError | BudgetExceeded:
