@@ -254,22 +254,24 @@ def phase(server: Server, mix: list[tuple[str, str, str]], args: argparse.Namesp
         time.sleep(1.0)  # the attackers hold their workers before the clients start
     rng = random.Random(seed)
     orders = [rng.sample(mix, len(mix)) for _ in range(args.clients)]
+    offsets = [i * ramp_up / args.clients for i in range(args.clients)]  # each client's start after the phase's
     if mode == "processes":
         with ProcessPoolExecutor(args.clients, mp_context=multiprocessing.get_context("spawn")) as pool:
             # the processes start (and import) before the phase's clock does
             list(pool.map(time.sleep, [0.0] * args.clients))
             started = time.monotonic() + 0.5
             until = started + args.seconds
-            futures = [pool.submit(client_process, host, port, order, started + i * ramp_up / args.clients, until,
-                                   60.0) for i, order in enumerate(orders)]
+            futures = [pool.submit(client_process, host, port, order, started + offset, until, 60.0)
+                       for order, offset in zip(orders, offsets, strict=True)]
             for future in futures:
                 for sample in future.result():
                     samples.add(*sample)
     else:
         started = time.monotonic()
         until = started + args.seconds
-        threads = [threading.Thread(target=client, args=(host, port, order, started + i * ramp_up / args.clients,
-                                                         until, 60.0, samples.add)) for i, order in enumerate(orders)]
+        threads = [threading.Thread(target=client, args=(host, port, order, started + offset, until, 60.0,
+                                                         samples.add))
+                   for order, offset in zip(orders, offsets, strict=True)]
         for thread in threads:
             thread.start()
         for thread in threads:
