@@ -44,7 +44,7 @@ from kg.errors import InternalError
 from kg.graph import SourceFile
 from kg.settings import Settings
 from kg.workers.operations import DumpInfo, Stats
-from kg.workers.pool import BudgetExceeded, Lane, QueryPool
+from kg.workers.pool import BudgetExceeded, QueryPool
 from kg.workers.protocol import (
     Answer,
     CompareTask,
@@ -57,6 +57,8 @@ from kg.workers.protocol import (
     Task,
     one_chunk,
 )
+from kg.workers.scheduling import Lane
+from kg.workers.threaded import ThreadPool
 
 log = logging.getLogger("kg.service")
 T = TypeVar("T")
@@ -120,7 +122,8 @@ class Service:
                  store_path: Path | None = None,
                  snapshot: tuple[list[SourceFile], list[tuple[str, str]]] | None = None) -> None:
         self.settings = settings
-        self._pool = QueryPool(settings, data, store_path=store_path, snapshot=snapshot)
+        pool = ThreadPool if settings.worker_mode == "threads" and settings.workers else QueryPool
+        self._pool: QueryPool | ThreadPool = pool(settings, data, store_path=store_path, snapshot=snapshot)
         self._heavy: OrderedDict[str, float] = OrderedDict()
         self._light: OrderedDict[str, float] = OrderedDict()  # shape: the running mean of its light runs (s)
         # One light worker is kept from trials (see the module's docstring); with a single one, trials take it.
@@ -151,7 +154,7 @@ class Service:
         return self._pool.recycled
 
     @property
-    def pool(self) -> QueryPool:
+    def pool(self) -> QueryPool | ThreadPool:
         """The worker pool (for status, benchmarks and tests)."""
         return self._pool
 

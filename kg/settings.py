@@ -30,6 +30,8 @@ REASONING_MODES = ("none", "rdfs", "owlrl")
 REASONERS = ("native", "owlrl")
 #: ``KG_HEAVY_PRIORITY`` values: how the heavy lane's workers are scheduled (see :mod:`kg.workers.scheduling`).
 HEAVY_PRIORITIES = ("idle", "low", "normal")
+#: ``KG_WORKER_MODE`` values: queries in worker processes (stopped at the deadline) or in threads over one store.
+WORKER_MODES = ("processes", "threads")
 #: ``KG_STORE_AUTH`` values: how credentials for an external store are sent (RFC 7617, RFC 7616).
 STORE_AUTH = ("digest", "basic")
 #: ``KG_STORE_DATASET`` values: how a query over the union of the published graphs names its dataset.
@@ -83,6 +85,12 @@ class Settings:
         default=(), metadata={"help": "SERVICE endpoints a query may call; empty, so queries never reach out"}
     )
     store_dir: Path | None = field(default=None, metadata={"help": "on-disk store directory; None keeps it in memory"})
+    worker_mode: str = field(default="processes", metadata={
+        "help": "where queries run: processes (forked from the loaded graph; a query is stopped at "
+                "KG_QUERY_TIMEOUT_S and bounded by KG_WORKER_MEMORY_MB) or threads of the server over its one "
+                "store (in memory about one store at any size, but a query past the timeout cannot be stopped: "
+                "its client gets the 503 and it goes on at the lowest priority, holding a heavy place, until it "
+                "ends; for a trusted or small machine, not a public endpoint)"})
     workers: int = field(default=2, metadata={
         "help": "query worker processes of `kg serve` for heavy queries (how many run at once); in memory, a "
                 "query that reads most of the store makes most of it private to its worker for a while (the "
@@ -175,6 +183,7 @@ class Settings:
             (self.reasoning in REASONING_MODES, "KG_REASONING", "one of " + ", ".join(REASONING_MODES)),
             (self.reasoner in REASONERS, "KG_REASONER", "one of " + ", ".join(REASONERS)),
             (self.heavy_priority in HEAVY_PRIORITIES, "KG_HEAVY_PRIORITY", "one of " + ", ".join(HEAVY_PRIORITIES)),
+            (self.worker_mode in WORKER_MODES, "KG_WORKER_MODE", "one of " + ", ".join(WORKER_MODES)),
             (self.store_auth in STORE_AUTH, "KG_STORE_AUTH", "one of " + ", ".join(STORE_AUTH)),
             (self.store_dataset in STORE_DATASETS, "KG_STORE_DATASET", "one of " + ", ".join(STORE_DATASETS)),
         ]

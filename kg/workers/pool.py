@@ -29,7 +29,6 @@ import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -39,16 +38,8 @@ from kg.settings import Settings
 from kg.workers import memory, operations
 from kg.workers.forkserver import ForkedWorker, ForkServer
 from kg.workers.protocol import Answer, Kind, Task, one_chunk, raise_error, recv
-from kg.workers.scheduling import lower_priority
+from kg.workers.scheduling import Lane, lower_priority
 from kg.workers.spawned import SpawnedWorker
-
-
-class Lane(StrEnum):
-    """Which workers run a task: ``light`` ones are kept for cheap requests, so heavy queries filling the
-    ``heavy`` lane never make an entity page wait (see :mod:`kg.service` for what goes where)."""
-
-    LIGHT = "light"
-    HEAVY = "heavy"
 
 
 class BudgetExceeded(Exception):

@@ -1,12 +1,22 @@
-"""How heavy-lane workers share the processor with the light lane and the server (``KG_HEAVY_PRIORITY``)."""
+"""The two lanes of query workers, and how the heavy lane shares the processor with the light lane and the server
+(``KG_HEAVY_PRIORITY``)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+from enum import StrEnum
 
 #: The niceness of heavy-lane workers at ``KG_HEAVY_PRIORITY=low`` (0 is the server's own; 19 the lowest).
 LOW_NICENESS = 10
+
+
+class Lane(StrEnum):
+    """Which workers run a task: ``light`` ones are kept for cheap requests, so heavy queries filling the
+    ``heavy`` lane never make an entity page wait (see :mod:`kg.service` for what goes where)."""
+
+    LIGHT = "light"
+    HEAVY = "heavy"
 
 
 def lower_priority(pid: int, priority: str) -> None:
