@@ -340,9 +340,13 @@ def memory(args: argparse.Namespace) -> dict[str, object]:
     from kg.synth import generate
 
     work = Path(tempfile.mkdtemp(prefix="kg-memory-"))
-    kg_runs = {(f"kg (KG_WORKERS={n})" if args.memory_workers else "kg"):
-               {"KG_QUERY_TIMEOUT_S": "600", **({"KG_WORKERS": str(n)} if n else {})}
-               for n in (args.memory_workers or [args.kg_workers])}
+    kg_runs = {}
+    for mode in args.memory_modes:
+        for n in args.memory_workers or [args.kg_workers]:
+            named = [f"KG_WORKER_MODE={mode}"] if len(args.memory_modes) > 1 else []
+            named += [f"KG_WORKERS={n}"] if args.memory_workers else []
+            kg_runs[f"kg ({', '.join(named)})" if named else "kg"] = {
+                "KG_QUERY_TIMEOUT_S": "600", "KG_WORKER_MODE": mode, **({"KG_WORKERS": str(n)} if n else {})}
     out: dict[str, object] = {"claims": args.claims, "kg_settings": kg_runs,
                               "date": time.strftime("%Y-%m-%d %H:%M:%S")}
     try:
@@ -392,6 +396,8 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="with --memory: times each query runs")
     parser.add_argument("--kg-workers", type=int, default=None, metavar="N",
                         help="KG_WORKERS of the kg server (default: its own default)")
+    parser.add_argument("--memory-modes", nargs="+", default=["processes"], choices=["processes", "threads"],
+                        help="with --memory: one kg server per KG_WORKER_MODE, each beside the same Oxigraph run")
     parser.add_argument("--memory-workers", type=int, nargs="+", default=None, metavar="N",
                         help="with --memory: one kg server per KG_WORKERS value, each beside the same Oxigraph run")
     parser.add_argument("--client-mode", nargs="+", choices=("threads", "processes"), default=["threads"],

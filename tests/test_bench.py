@@ -133,10 +133,13 @@ def test_bench_server_examples_runs_every_example_query_and_compares_rows(tmp_pa
 def test_bench_load_memory_measures_both_servers(tmp_path):
     out = tmp_path / "memory.json"
     proc = subprocess.run([sys.executable, "bench/bench_load.py", "--memory", "--claims", "30", "--repeat", "1",
-                           "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+                           "--memory-modes", "processes", "threads", "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     results = json.loads(out.read_text())
-    for name in ("kg", "oxigraph"):
+    kgs = [f"kg (KG_WORKER_MODE={mode})" for mode in ("processes", "threads")]
+    assert [results["kg_settings"][k]["KG_WORKER_MODE"] for k in kgs] == ["processes", "threads"]
+    for name in (*kgs, "oxigraph"):
         # sampled every 0.2 s: a tiny graph's peak may fall between samples, so only that both were measured
         assert results[name]["peak_pss_mib"] > 0 and results[name]["idle_pss_mib"] > 0
         assert results[name]["errors"] == []
