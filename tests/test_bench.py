@@ -143,3 +143,5 @@ def test_bench_load_memory_measures_both_servers(tmp_path):
         # sampled every 0.2 s: a tiny graph's peak may fall between samples, so only that both were measured
         assert results[name]["peak_pss_mib"] > 0 and results[name]["idle_pss_mib"] > 0
         assert results[name]["errors"] == []
+        # each of the server bench's five queries timed on each server, side by side
+        assert len(results[name]["p50_ms"]) == 5 and all(v > 0 for v in results[name]["p50_ms"].values())

@@ -32,7 +32,7 @@ from typing import Any
 from kg import timings
 from kg.errors import KgError, QueryTimeout
 from kg.settings import Settings
-from kg.workers import operations
+from kg.workers import memory, operations
 from kg.workers.protocol import Answer, Kind, Task, one_chunk, raise_error
 from kg.workers.scheduling import LOW_NICENESS, Lane
 
@@ -172,8 +172,12 @@ class ThreadPool:
 
     async def start(self) -> None:
         """Load the graph into this process (in a thread, so the event loop stays free)."""
-        self._state = await asyncio.to_thread(operations.open_state, self.settings, self.paths, self.store_path,
-                                              self.snapshot)
+        def load() -> Any:
+            state = operations.open_state(self.settings, self.paths, self.store_path, self.snapshot)
+            memory.release_free_memory()  # what loading freed, back to the system (as the fork server does)
+            return state
+
+        self._state = await asyncio.to_thread(load)
         self._lanes = Lanes(self.light_size, self.size)
 
     async def close(self) -> None:
