@@ -154,6 +154,12 @@ class Service:
         return self._pool.recycled
 
     @property
+    def abandoned(self) -> int:
+        """How many queries went on computing after their deadline (``KG_WORKER_MODE=threads`` only: a worker
+        process is killed instead)."""
+        return self._pool.abandoned
+
+    @property
     def pool(self) -> QueryPool | ThreadPool:
         """The worker pool (for status, benchmarks and tests)."""
         return self._pool

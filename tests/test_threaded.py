@@ -172,7 +172,7 @@ def test_a_real_server_in_threads_mode_answers_and_reports_no_worker_process():
     with live_server(env={"KG_WORKER_MODE": "threads", "KG_QUERY_TIMEOUT_S": "0.5"}) as base:
         with urllib.request.urlopen(base + "/-/version.json", timeout=10) as r:
             version = json.load(r)
-        assert version["workers"] == 2
+        assert version["workers"] == 2 and version["worker_mode"] == "threads" and version["queries_abandoned"] == 0
         url = base + "/sparql?" + urllib.parse.urlencode({"query": SLOWISH.sparql})
         started = time.monotonic()
         with pytest.raises(urllib.error.HTTPError) as err:
@@ -183,3 +183,5 @@ def test_a_real_server_in_threads_mode_answers_and_reports_no_worker_process():
         with urllib.request.urlopen(base + "/sparql?" + urllib.parse.urlencode({"query": ASK.sparql}),
                                     timeout=10) as r:
             assert r.status == 200
+        with urllib.request.urlopen(base + "/-/version.json", timeout=10) as r:
+            assert json.load(r)["queries_abandoned"] == 1

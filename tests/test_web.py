@@ -375,6 +375,7 @@ def test_settings_and_version(client):
     assert {"query_timeout_s", "max_rows", "host", "root"} <= names  # which checkout is served
     version = client.get("/-/version.json").json()
     assert len(version["graphs"]) == len(source_files()) and len(version["data_version"]) == 64
+    assert version["worker_mode"] == "processes" and version["queries_abandoned"] == 0
 
 
 # --- kg serve --get -----------------------------------------------------------------------------------------

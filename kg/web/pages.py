@@ -268,4 +268,6 @@ async def version_json(request: Request) -> dict[str, Any]:
             "inferred": _inferred_graph(state),
             "workers": service.workers if service else 0,
             "worker_restarts": service.restarts if service else 0,
-            "workers_recycled": service.recycled if service else 0}
+            "workers_recycled": service.recycled if service else 0,
+            "worker_mode": state.settings.worker_mode,
+            "queries_abandoned": service.abandoned if service else 0}

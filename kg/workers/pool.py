@@ -70,6 +70,7 @@ class QueryPool:
         self._inline_lock = threading.Lock()
         self.restarts = 0
         self.recycled = 0  # workers replaced for the memory they kept after a task (not counted in restarts)
+        self.abandoned = 0  # never: a task past its deadline loses its worker (kept beside the threads' count)
         # Seconds each worker has been busy since it was last measured (see _give_back).
         self._unmeasured: dict[SpawnedWorker | ForkedWorker, float] = {}
         self._closed = False

@@ -239,7 +239,11 @@ class ThreadPool:
         busy_since = time.monotonic()
         timings.add("wait", busy_since - asked)
         running = Running(asyncio.get_running_loop(), lane, self._heavy_niceness() if lane == Lane.HEAVY else 0)
-        self._thread(task, running, lanes).start()
+        try:
+            self._thread(task, running, lanes).start()
+        except RuntimeError:  # the system refused a new thread
+            lanes.finish(running)
+            raise KgError("could not start a thread for the query; try again later") from None
         try:
             message = await self._first(running, lanes, deadline, busy_since + budget if budget else None)
         except BaseException:  # the deadline, or the caller cancelled (client gone, shutdown)
