@@ -329,6 +329,8 @@ def markdown(results: dict[str, object]) -> str:
               f"Peak PSS of the server's process tree over all runs: {results['peak_pss_mib']:.0f} MiB; "
               f"worker restarts: {results['worker_restarts']}; workers recycled for their memory: "
               f"{results.get('workers_recycled', '?')}."]
+    if "server_error" in results:
+        lines += ["", f"**The server did not survive the load**: {results['server_error']}."]
     return "\n".join(lines)
 
 
@@ -438,8 +440,13 @@ def main() -> int:
                           for mode in args.client_mode for attackers in (0, args.attackers)]
                 runs.append({"run": run, "phases": phases, "peak_pss_mib": server.sampler.peak / 1024})
                 print(f"run {run} done", flush=True)
-            version = json.loads(urllib.request.urlopen(server.endpoint.rsplit("/sparql", 1)[0] + "/-/version.json",
-                                                        timeout=30).read())
+            try:
+                version = json.loads(urllib.request.urlopen(
+                    server.endpoint.rsplit("/sparql", 1)[0] + "/-/version.json", timeout=30).read())
+            except OSError as err:  # the server died under the load: that is the result, not a bench failure
+                version = {"server_error": f"the server stopped answering ({err}); its exit status: "
+                                           f"{server.proc.poll()}"}
+                print(version["server_error"], file=sys.stderr)
         finally:
             server.stop()
     finally:
@@ -450,7 +457,8 @@ def main() -> int:
                "kg_workers": args.kg_workers or version.get("workers"), "kg_mode": args.kg_mode, "runs": runs,
                "peak_pss_mib": max(r["peak_pss_mib"] for r in runs),
                "worker_restarts": version.get("worker_restarts", 0),
-               "workers_recycled": version.get("workers_recycled", 0)}
+               "workers_recycled": version.get("workers_recycled", 0),
+               **({"server_error": version["server_error"]} if "server_error" in version else {})}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1))
     table = markdown(results)

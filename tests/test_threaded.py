@@ -33,7 +33,8 @@ ALL = task("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", "csv")
 
 
 def threads(settings: Settings, **changes: object) -> ThreadPool:
-    return ThreadPool(settings.replace(worker_mode="threads", **changes))
+    """A thread pool in this test process, whose address space it must not bound (``worker_memory_mb=0``)."""
+    return ThreadPool(settings.replace(worker_mode="threads", worker_memory_mb=0, **changes))
 
 
 def children() -> set[int]:
@@ -185,3 +186,38 @@ def test_a_real_server_in_threads_mode_answers_and_reports_no_worker_process():
             assert r.status == 200
         with urllib.request.urlopen(base + "/-/version.json", timeout=10) as r:
             assert json.load(r)["queries_abandoned"] == 1
+
+
+def test_a_query_past_the_memory_bound_ends_the_server_not_the_machine():
+    """No query can be bounded alone in threads, so the server's address space is: an ordered product of every
+    triple with itself (unbounded memory) aborts the server at the bound instead of growing until the kernel's
+    out-of-memory killer picks a process."""
+    hungry = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f"
+    env = {"KG_WORKER_MODE": "threads", "KG_WORKER_MEMORY_MB": "64", "KG_QUERY_TIMEOUT_S": "60"}
+    with live_server(env=env) as base:
+        pid = _server_pid(base)
+        url = base + "/sparql?" + urllib.parse.urlencode({"query": hungry})
+        with pytest.raises(OSError), urllib.request.urlopen(url, timeout=60) as r:  # the connection ends with it
+            r.read()
+        deadline = time.monotonic() + 30
+        while os.path.exists(f"/proc/{pid}") and _state(pid) != "Z" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not os.path.exists(f"/proc/{pid}") or _state(pid) == "Z"
+
+
+def _server_pid(base: str) -> int:
+    """The pid of the ``kg serve`` process listening at ``base`` (the child of this test process)."""
+    port = base.rsplit(":", 1)[1]
+    for pid in children():
+        with open(f"/proc/{pid}/cmdline") as f:
+            if port in f.read().split("\0"):
+                return pid
+    raise AssertionError("no kg serve child process")
+
+
+def _state(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return "gone"

@@ -5,7 +5,10 @@ forked worker that scans it copies most of it; with processes, memory at 100,000
 store once per scanning worker plus the fork server's copy. Threads read the one store without copying it, so
 the peak is the store plus what the running queries hold. The price, which is why processes stay the default:
 pyoxigraph 0.5 cannot stop a query (its Python API has no timeout or cancellation), so a thread cannot be
-stopped at ``KG_QUERY_TIMEOUT_S`` either, and ``KG_WORKER_MEMORY_MB`` cannot bound one query alone.
+stopped at ``KG_QUERY_TIMEOUT_S`` either, and ``KG_WORKER_MEMORY_MB`` cannot bound one query alone: the
+server's whole address space is bounded instead (the loaded graph plus ``KG_WORKER_MEMORY_MB`` for each of
+``KG_WORKERS + KG_LIGHT_WORKERS``), and a query past it aborts the server (measured: the load bench's ordered
+product of every triple with itself grew an unbounded server to 24 GB before the kernel killed it).
 
 What is kept: the client gets its 503 at the deadline (the answer is never waited for longer); a streamed
 answer stops at its next message; a query that goes on computing is *abandoned*: its thread drops to the lowest
@@ -175,6 +178,9 @@ class ThreadPool:
         def load() -> Any:
             state = operations.open_state(self.settings, self.paths, self.store_path, self.snapshot)
             memory.release_free_memory()  # what loading freed, back to the system (as the fork server does)
+            # No query can be bounded alone, so the process is: past the bound the engine aborts the server,
+            # which a supervisor restarts, instead of the machine's out-of-memory killer choosing a victim.
+            memory.bound_memory((self.size + self.light_size) * self.settings.worker_memory_mb)
             return state
 
         self._state = await asyncio.to_thread(load)
