@@ -90,7 +90,8 @@ class Settings:
                 "KG_QUERY_TIMEOUT_S and bounded by KG_WORKER_MEMORY_MB) or threads of the server over its one "
                 "store (in memory about one store at any size, but a query past the timeout cannot be stopped: "
                 "its client gets the 503 and it goes on at the lowest priority, holding a heavy place, until it "
-                "ends; for a trusted or small machine, not a public endpoint)"})
+                "ends, and a query past KG_WORKER_MEMORY_MB times the threads aborts the server; for a trusted or "
+                "small machine, not a public endpoint)"})
     workers: int = field(default=2, metadata={
         "help": "query worker processes of `kg serve` for heavy queries (how many run at once); in memory, a "
                 "query that reads most of the store makes most of it private to its worker for a while (the "

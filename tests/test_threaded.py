@@ -1,6 +1,7 @@
 """KG_WORKER_MODE=threads: queries run in threads of the server over its one store; a query past the deadline
 answers 503 at once and is abandoned (lowest priority, holding a heavy place until it ends); a light query past its
-budget moves to the heavy lane as it runs; streams keep their backpressure and stop when the reader goes."""
+budget is taken over by its heavy run instead of running twice; no more threads compute than there are places;
+streams keep their backpressure and stop when the reader goes."""
 
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ import pytest
 
 from kg.errors import QueryTimeout, UsageError
 from kg.settings import Settings
-from kg.workers.pool import Lane
 from kg.workers.protocol import Answer, QueryTask
-from kg.workers.threaded import ABANDONED_NICENESS, ThreadPool
+from kg.workers.scheduling import BudgetExceeded, Lane
+from kg.workers.threaded import ABANDONED_NICENESS, CLAIM_S, ThreadPool
 from tests.live import live_server
 
 
@@ -106,27 +107,68 @@ def test_heavy_queries_run_at_once_and_one_past_the_deadline_is_abandoned(settin
     asyncio.run(scenario())
 
 
-def test_a_light_query_past_its_budget_moves_to_the_heavy_lane_as_it_runs(settings):
+def test_a_light_query_past_its_budget_is_taken_over_by_its_heavy_run_not_run_twice(settings):
     async def scenario() -> None:
         pool = threads(settings, workers=1, light_workers=1)
         await pool.start()
         took: list[float] = []
-        run = asyncio.ensure_future(pool.run(SLOWISH, timeout=60, lane=Lane.LIGHT, budget=0.2, computed=took.append))
-        await asyncio.sleep(0.8)
-        lanes = pool._lanes
-        assert lanes is not None and lanes.busy == {Lane.LIGHT: 0, Lane.HEAVY: 1}
+        with pytest.raises(BudgetExceeded):  # as with processes: the service learns the shape is heavy
+            await pool.run(SLOWISH, timeout=60, lane=Lane.LIGHT, budget=0.2, computed=took.append)
+        places = pool._places
+        assert places is not None and places.busy == {Lane.LIGHT: 0, Lane.HEAVY: 1}  # moved, still computing
+        first = pool.thread_ids
+        assert len(first) == 1
         light = await pool.run(ASK, timeout=5, lane=Lane.LIGHT, budget=1)  # the light place is free again
         assert isinstance(light, Answer)
         await light.read()
-        answer = await run  # run once, to its end: nothing was asked twice
+        answer = await pool.run(SLOWISH, timeout=60)  # the heavy run of the same task takes the thread over
         assert isinstance(answer, Answer)
+        assert pool.thread_ids in ([], first) and pool.abandoned == 0  # no second computation was started
         counted = await pool.run(task("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c }"), timeout=5)
         assert isinstance(counted, Answer)
         triples = int(json.loads(await counted.read())["results"]["bindings"][0]["n"]["value"])
         assert json.loads(await answer.read())["results"]["bindings"][0]["n"]["value"] == str(triples ** 2)
-        assert took and took[0] > 0.2
+        assert took == []  # the light run never answered
         await settle(pool)
-        assert lanes.busy == {Lane.LIGHT: 0, Lane.HEAVY: 0}
+        assert places.busy == {Lane.LIGHT: 0, Lane.HEAVY: 0}
+        await pool.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_task_past_its_budget_nobody_takes_over_is_abandoned(settings):
+    async def scenario() -> None:
+        pool = threads(settings, workers=1, light_workers=1)
+        await pool.start()
+        with pytest.raises(BudgetExceeded):
+            await pool.run(SLOWISH, timeout=60, lane=Lane.LIGHT, budget=0.1)
+        await asyncio.sleep(CLAIM_S + 0.3)
+        assert pool.abandoned == 1
+        abandoned = pool.thread_ids
+        assert len(abandoned) == 1 and niceness(abandoned[0]) == ABANDONED_NICENESS
+        await settle(pool)
+        await pool.close()
+
+    asyncio.run(scenario())
+
+
+def test_no_more_threads_compute_than_there_are_places(settings):
+    """Abandoned work keeps its place: with the heavy place held, a light task abandoned cannot move and keeps
+    its light one, so a third request waits (and gets its 503) instead of starting a third computation."""
+    async def scenario() -> None:
+        pool = threads(settings, workers=1, light_workers=1)
+        await pool.start()
+        with pytest.raises(QueryTimeout):
+            await pool.run(SLOWISH, timeout=0.3)  # abandoned, holding the heavy place
+        with pytest.raises(QueryTimeout):
+            await pool.run(SLOWISH, timeout=0.3, lane=Lane.LIGHT, budget=5)  # abandoned, nowhere to move
+        places = pool._places
+        assert places is not None and places.busy == {Lane.LIGHT: 1, Lane.HEAVY: 1}
+        with pytest.raises(QueryTimeout):
+            await pool.run(ASK, timeout=0.3, lane=Lane.LIGHT, budget=5)
+        assert pool.running == 2
+        await settle(pool)
+        assert places.busy == {Lane.LIGHT: 0, Lane.HEAVY: 0}
         await pool.close()
 
     asyncio.run(scenario())

@@ -36,6 +36,7 @@ from kg.workers.protocol import (
     PrepareFiguresTask,
     QueryTask,
     StatsTask,
+    Stopped,
     Stream,
     Task,
     error_message,
@@ -246,6 +247,8 @@ def run(kg: KnowledgeGraph, task: Task, send: Callable[[tuple[Any, ...]], None])
         send_result(perform(kg, task), send)
     except MemoryError:  # Python's allocations fail at the bound (RLIMIT_AS); the engine's abort the worker
         send(error_message(memory.memory_error(kg.settings), "running a task"))
+    except Stopped:
+        raise
     except BaseException as err:
         send(error_message(err, f"running {type(task).__name__}"))
 

@@ -38,13 +38,8 @@ from kg.settings import Settings
 from kg.workers import memory, operations
 from kg.workers.forkserver import ForkedWorker, ForkServer
 from kg.workers.protocol import Answer, Kind, Task, one_chunk, raise_error, recv
-from kg.workers.scheduling import Lane, lower_priority
+from kg.workers.scheduling import BudgetExceeded, Lane, lower_priority
 from kg.workers.spawned import SpawnedWorker
-
-
-class BudgetExceeded(Exception):
-    """A task's worker did not answer within the budget its caller gave (the light lane's) and has been
-    replaced. Never reaches a client: :mod:`kg.service` runs the task again in the heavy lane."""
 
 
 class QueryPool:

@@ -208,6 +208,11 @@ async def recv(conn: Connection, timeout: float) -> Any:
 
 # --- the error codec -----------------------------------------------------------------------------------------
 
+class Stopped(BaseException):
+    """Raised by a task's ``send`` when nobody reads its messages any more (a thread whose caller gave up): the
+    task stops at once, without an error message or a logged traceback."""
+
+
 def error_message(err: BaseException, doing: str) -> tuple[Kind, KgError]:
     """The ``error`` message for a failure while ``doing`` something. A :class:`KgError` travels as it is; any
     other failure is a bug or the machine's, so its traceback is logged here (the worker's stderr is the

@@ -19,6 +19,12 @@ class Lane(StrEnum):
     HEAVY = "heavy"
 
 
+class BudgetExceeded(Exception):
+    """A task did not answer within the budget its caller gave (the light lane's). Never reaches a client:
+    :mod:`kg.service` runs the task again in the heavy lane (a worker process has been replaced; a thread goes
+    on computing, and the heavy run takes it over)."""
+
+
 def lower_priority(pid: int, priority: str) -> None:
     """Schedule the heavy worker ``pid`` as ``KG_HEAVY_PRIORITY`` says. ``low`` (the default): niceness 10, so
     a light worker sharing a core with it gets about nine tenths. ``idle``: Linux's ``SCHED_IDLE`` (an

@@ -12,12 +12,13 @@ product of every triple with itself grew an unbounded server to 24 GB before the
 
 What is kept: the client gets its 503 at the deadline (the answer is never waited for longer); a streamed
 answer stops at its next message; a query that goes on computing is *abandoned*: its thread drops to the lowest
-priority (niceness 19) and keeps a place of the heavy lane until it ends, so at most ``KG_WORKERS`` heavy
-computations run at once, abandoned ones included. Light requests keep their own places (``KG_LIGHT_WORKERS``):
-one that computes past ``KG_LIGHT_BUDGET_S`` is not run again (nothing could stop the first run) but moves, as it
-runs, to the heavy lane (its thread to the heavy priority, its place to the heavy lane's count, which it may
-exceed by the light lane's size), so a runaway never shrinks the light lane. Same interface as
-:class:`kg.workers.pool.QueryPool`; only :mod:`kg.service` chooses between them.
+priority (niceness 19) and keeps its place until it ends, so at most ``KG_WORKERS + KG_LIGHT_WORKERS`` threads
+compute at once, abandoned ones included (:class:`Places`). A light request past ``KG_LIGHT_BUDGET_S`` raises
+:class:`kg.workers.scheduling.BudgetExceeded` as with processes, so :mod:`kg.service` learns its shape is heavy,
+but its thread goes on and the heavy run the service asks for next takes it over instead of starting again
+(nothing could stop the first run); it moves to a heavy place as soon as one is free, before any waiting heavy
+request, so a runaway leaves the light lane. Same interface as :class:`kg.workers.pool.QueryPool`; only
+:mod:`kg.service` chooses between them.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import contextlib
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -36,8 +38,8 @@ from kg import timings
 from kg.errors import KgError, QueryTimeout
 from kg.settings import Settings
 from kg.workers import memory, operations
-from kg.workers.protocol import Answer, Kind, Task, one_chunk, raise_error
-from kg.workers.scheduling import LOW_NICENESS, Lane
+from kg.workers.protocol import Answer, Kind, Stopped, Task, one_chunk, raise_error
+from kg.workers.scheduling import LOW_NICENESS, BudgetExceeded, Lane
 
 #: The niceness of an abandoned query's thread: it only gets what nothing else wants.
 ABANDONED_NICENESS = 19
@@ -45,48 +47,10 @@ ABANDONED_NICENESS = 19
 AHEAD = 4
 #: How often a thread blocked on a full stream checks whether it was abandoned (seconds).
 POLL_S = 0.2
-
-
-class Abandoned(Exception):
-    """Raised in a query's thread when it tries to send after its caller gave up on it; never reaches a client."""
-
-
-class Lanes:
-    """How many tasks run in each lane; used in the event loop only (threads report through it)."""
-
-    def __init__(self, light: int, heavy: int) -> None:
-        self.limit = {Lane.LIGHT: light, Lane.HEAVY: heavy}
-        self.busy = {Lane.LIGHT: 0, Lane.HEAVY: 0}
-        self._waiters: list[asyncio.Future[None]] = []
-
-    async def take(self, lane: Lane, timeout: float) -> None:
-        """Wait (at most ``timeout`` seconds, else TimeoutError) for a free place in ``lane`` and take it."""
-        deadline = time.monotonic() + timeout
-        while self.busy[lane] >= self.limit[lane]:
-            waiter = asyncio.get_running_loop().create_future()
-            self._waiters.append(waiter)
-            await asyncio.wait_for(waiter, max(0.0, deadline - time.monotonic()))
-        self.busy[lane] += 1
-
-    def move(self, running: Running, target: Lane) -> None:
-        """Count a running task in ``target`` from now on (it may exceed ``target``'s limit)."""
-        if running.lane != target and not running.ended:
-            self.busy[running.lane] -= 1
-            self.busy[target] += 1
-            running.lane = target
-            self._wake()
-
-    def finish(self, running: Running) -> None:
-        """A task's thread has ended: its place is free."""
-        running.ended = True
-        self.busy[running.lane] -= 1
-        self._wake()
-
-    def _wake(self) -> None:
-        for waiter in self._waiters:
-            if not waiter.done():
-                waiter.set_result(None)
-        self._waiters.clear()
+#: A place got with less time than this left is given back unused: the query could not answer in time.
+MIN_START_S = 0.05
+#: How long a task past its light budget waits for the heavy run that takes it over before it is abandoned.
+CLAIM_S = 1.0
 
 
 class Running:
@@ -103,20 +67,24 @@ class Running:
 
     def send(self, message: tuple[Any, ...]) -> None:
         """Hand a message to the reader, blocking while it is :data:`AHEAD` messages behind (in the thread);
-        :class:`Abandoned` once the caller gave up, or the event loop is gone."""
+        :class:`Stopped` once the caller gave up, or the event loop is gone."""
+        if self.abandoned.is_set() or self.loop.is_closed():
+            raise Stopped
         try:
             future = asyncio.run_coroutine_threadsafe(self.messages.put(message), self.loop)
-        except RuntimeError:  # the loop has closed
-            raise Abandoned from None
+        except RuntimeError:  # the loop closed meanwhile
+            raise Stopped from None
         while True:
-            if self.abandoned.is_set():
+            if self.abandoned.is_set() or self.loop.is_closed():
                 future.cancel()
-                raise Abandoned
+                raise Stopped
             try:
                 future.result(POLL_S)
                 return
             except concurrent.futures.TimeoutError:
                 continue
+            except concurrent.futures.CancelledError:  # the loop shut down with the message pending
+                raise Stopped from None
 
     def started(self) -> None:
         """Called first in the thread: apply the niceness asked for so far."""
@@ -138,6 +106,66 @@ class Running:
                 os.setpriority(os.PRIO_PROCESS, self._tid, self._niceness)
 
 
+class Places:
+    """The places of the two lanes; a task computes only while it holds one, so no more threads compute than
+    there are places. Waiters are served first come, first served; a light task asked to move to the heavy lane
+    takes the next free heavy place before them. Used in the event loop only (threads report through it)."""
+
+    def __init__(self, light: int, heavy: int) -> None:
+        self.limit = {Lane.LIGHT: light, Lane.HEAVY: heavy}
+        self.busy = {Lane.LIGHT: 0, Lane.HEAVY: 0}
+        self._waiters: dict[Lane, deque[asyncio.Future[None]]] = {lane: deque() for lane in Lane}
+        self._moving: deque[Running] = deque()
+
+    async def take(self, lane: Lane, timeout: float) -> None:
+        """Wait (at most ``timeout`` seconds, else TimeoutError) for a place in ``lane`` and take it."""
+        if self.busy[lane] < self.limit[lane] and not self._waiters[lane]:
+            self.busy[lane] += 1
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters[lane].append(waiter)
+        try:
+            await asyncio.wait_for(waiter, timeout)  # resolved by free(): the place is handed over, still busy
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():  # handed over just as the wait ended: pass it on
+                self.free(lane)
+            with contextlib.suppress(ValueError):
+                self._waiters[lane].remove(waiter)
+            raise
+
+    def move(self, running: Running) -> None:
+        """Count a light task in the heavy lane: now when a heavy place is free, else at the next one."""
+        if running.lane == Lane.HEAVY or running.ended or running in self._moving:
+            return
+        if self.busy[Lane.HEAVY] < self.limit[Lane.HEAVY]:
+            self.busy[Lane.HEAVY] += 1
+            running.lane = Lane.HEAVY
+            self.free(Lane.LIGHT)
+        else:
+            self._moving.append(running)
+
+    def finish(self, running: Running) -> None:
+        """A task's thread has ended: its place is free."""
+        running.ended = True
+        with contextlib.suppress(ValueError):
+            self._moving.remove(running)
+        self.free(running.lane)
+
+    def free(self, lane: Lane) -> None:
+        """A place of ``lane`` is free: to a light task moving over (heavy), else the first waiter, else none."""
+        if lane == Lane.HEAVY and self._moving:
+            running = self._moving.popleft()
+            running.lane = Lane.HEAVY
+            self.free(Lane.LIGHT)
+            return
+        while self._waiters[lane]:
+            waiter = self._waiters[lane].popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self.busy[lane] -= 1
+
+
 class ThreadPool:
     """Tasks in threads of this process, in two lanes, over one graph loaded in this process."""
 
@@ -156,8 +184,11 @@ class ThreadPool:
         self.forkserver_pid: int | None = None
         self.inline = False
         self._state: Any = None
-        self._lanes: Lanes | None = None
+        self._places: Places | None = None
         self._threads: set[threading.Thread] = set()
+        self._live: set[Running] = set()
+        # tasks past their light budget, still computing, until the heavy run of the same task takes them over
+        self._unclaimed: dict[int, tuple[Task, Running, asyncio.TimerHandle]] = {}
 
     def lane_pids(self, _lane: Lane) -> list[int]:
         """No worker processes: every lane is threads of this one."""
@@ -184,77 +215,113 @@ class ThreadPool:
             return state
 
         self._state = await asyncio.to_thread(load)
-        self._lanes = Lanes(self.light_size, self.size)
+        self._places = Places(self.light_size, self.size)
 
     async def close(self) -> None:
-        """Abandon whatever still runs: its threads are daemons and end with the process."""
+        """Abandon whatever still runs: each thread stops at its next message (a daemon, it ends with the
+        process at the latest)."""
+        for running in list(self._live):
+            running.abandoned.set()
+        for _task, _running, timer in self._unclaimed.values():
+            timer.cancel()
+        self._unclaimed.clear()
         self._state = None
 
     def _timeout_error(self) -> QueryTimeout:
         return QueryTimeout(f"query exceeded KG_QUERY_TIMEOUT_S={self.settings.query_timeout_s:g} seconds",
                             setting="KG_QUERY_TIMEOUT_S")
 
-    def _thread(self, task: Task, running: Running, lanes: Lanes) -> threading.Thread:
+    def _start(self, task: Task, running: Running, places: Places) -> None:
+        """Start the task's thread; it gives its place back when it ends, however it ends."""
         state = self._state
 
+        def ended() -> None:
+            self._live.discard(running)
+            places.finish(running)
+
         def work() -> None:
-            running.started()
             try:
+                running.started()
                 operations.run(state, task, running.send)
-            except Abandoned:
+            except Stopped:
                 pass
             finally:
-                with contextlib.suppress(RuntimeError):  # the loop has closed: nobody counts any more
-                    running.loop.call_soon_threadsafe(lanes.finish, running)
+                with contextlib.suppress(BaseException):  # the loop has closed: nobody counts any more
+                    running.loop.call_soon_threadsafe(ended)
 
         thread = threading.Thread(target=work, name=f"kg-{running.lane}-query", daemon=True)
         self._threads = {t for t in self._threads if t.is_alive()} | {thread}
-        return thread
+        self._live.add(running)
+        try:
+            thread.start()
+        except RuntimeError:  # the system refused a new thread
+            ended()
+            raise KgError("could not start a thread for the query; try again later") from None
 
-    def _abandon(self, running: Running, lanes: Lanes) -> None:
-        """Give up on a task still computing: it counts in the heavy lane until its thread ends, at the lowest
-        priority, and stops at its next message."""
+    def _abandon(self, running: Running, places: Places) -> None:
+        """Give up on a task still computing: it keeps its place (a heavy one as soon as one is free) until its
+        thread ends, at the lowest priority, and stops at its next message."""
         if not running.abandoned.is_set() and not running.ended:
             running.abandoned.set()
             running.renice(ABANDONED_NICENESS)
-            lanes.move(running, Lane.HEAVY)
+            places.move(running)
             self.abandoned += 1
 
     def _heavy_niceness(self) -> int:
         return {"normal": 0, "low": LOW_NICENESS}.get(self.settings.heavy_priority, ABANDONED_NICENESS)
 
+    def _unclaim(self, key: int) -> None:
+        """Nobody took over a task past its light budget in time: abandon it."""
+        entry = self._unclaimed.pop(key, None)
+        if entry is not None and self._places is not None:
+            self._abandon(entry[1], self._places)
+
     async def run(self, task: Task, *, timeout: float | None = None, lane: Lane = Lane.HEAVY,
                   budget: float | None = None, computed: Callable[[float], None] | None = None) -> object:
         """Run a task in ``lane``; returns its value, or an :class:`Answer` whose chunks must be consumed (or
-        closed). As :meth:`kg.workers.pool.QueryPool.run`, but a task past ``budget`` moves to the heavy lane as
-        it runs instead of raising :class:`kg.workers.pool.BudgetExceeded`, and one past the deadline is
-        abandoned (see the module's docstring)."""
-        if self._lanes is None or self._state is None:
+        closed). As :meth:`kg.workers.pool.QueryPool.run`; the differences: a task past its deadline is abandoned
+        (see the module's docstring), and one past ``budget`` goes on computing after
+        :class:`BudgetExceeded`, for the next run of the same task object (the heavy one) to take over."""
+        if self._places is None or self._state is None:
             raise KgError("the query threads are not running")
-        lanes = self._lanes
+        places = self._places
         limit = self.settings.query_timeout_s if timeout is None else timeout
         asked = time.monotonic()
         deadline = asked + limit
-        if lane == Lane.LIGHT and not self.light_size:
-            lane = Lane.HEAVY
+        claimed = self._unclaimed.pop(id(task), None)
+        if claimed is not None and claimed[0] is task:
+            claimed[2].cancel()
+            running, busy_since = claimed[1], asked
+            timings.add("wait", 0.0)
+        else:
+            if lane == Lane.LIGHT and not self.light_size:
+                lane = Lane.HEAVY
+            try:
+                await places.take(lane, limit)
+            except TimeoutError:
+                timings.add("wait", limit)
+                raise self._timeout_error() from None
+            busy_since = time.monotonic()
+            timings.add("wait", busy_since - asked)
+            if deadline - busy_since < MIN_START_S:
+                places.free(lane)
+                raise self._timeout_error()
+            running = Running(asyncio.get_running_loop(), lane,
+                              self._heavy_niceness() if lane == Lane.HEAVY else 0)
+            self._start(task, running, places)
+        moves_at = busy_since + budget if budget is not None and claimed is None else None
         try:
-            await lanes.take(lane, limit)
-        except TimeoutError:
-            timings.add("wait", limit)
-            raise self._timeout_error() from None
-        busy_since = time.monotonic()
-        timings.add("wait", busy_since - asked)
-        running = Running(asyncio.get_running_loop(), lane, self._heavy_niceness() if lane == Lane.HEAVY else 0)
-        try:
-            self._thread(task, running, lanes).start()
-        except RuntimeError:  # the system refused a new thread
-            lanes.finish(running)
-            raise KgError("could not start a thread for the query; try again later") from None
-        try:
-            message = await self._first(running, lanes, deadline, busy_since + budget if budget else None)
+            message = await self._first(running, deadline, moves_at)
+        except BudgetExceeded:
+            timings.add("compute", time.monotonic() - busy_since)
+            places.move(running)
+            running.renice(self._heavy_niceness())
+            timer = asyncio.get_running_loop().call_later(CLAIM_S, self._unclaim, id(task))
+            self._unclaimed[id(task)] = (task, running, timer)
+            raise
         except BaseException:  # the deadline, or the caller cancelled (client gone, shutdown)
             timings.add("compute", time.monotonic() - busy_since)
-            self._abandon(running, lanes)
+            self._abandon(running, places)
             raise
         took = time.monotonic() - busy_since
         timings.add("compute", took)
@@ -267,23 +334,22 @@ class ThreadPool:
             return Answer(meta=message[1], chunks=one_chunk(message[2]), body=message[2])
         if kind == Kind.ERROR:
             raise raise_error(message)
-        return self._answer(running, lanes, message[1], deadline)
+        return self._answer(running, places, message[1], deadline)
 
-    async def _first(self, running: Running, lanes: Lanes, deadline: float, moves_at: float | None) -> Any:
-        """The task's first message by the deadline (else :class:`QueryTimeout`); at ``moves_at`` a light task
-        still computing moves to the heavy lane."""
+    async def _first(self, running: Running, deadline: float, moves_at: float | None) -> Any:
+        """The task's first message by the deadline (else :class:`QueryTimeout`), or :class:`BudgetExceeded`
+        at ``moves_at``."""
         if moves_at is not None and moves_at < deadline:
             try:
                 return await asyncio.wait_for(running.messages.get(), max(0.0, moves_at - time.monotonic()))
             except TimeoutError:
-                lanes.move(running, Lane.HEAVY)
-                running.renice(self._heavy_niceness())
+                raise BudgetExceeded() from None
         try:
             return await asyncio.wait_for(running.messages.get(), max(0.0, deadline - time.monotonic()))
         except TimeoutError:
             raise self._timeout_error() from None
 
-    def _answer(self, running: Running, lanes: Lanes, meta: dict[str, Any], deadline: float) -> Answer:
+    def _answer(self, running: Running, places: Places, meta: dict[str, Any], deadline: float) -> Answer:
         """A streamed answer: its chunks until ``end``, cut at the deadline whatever the reader does."""
         done = False
 
@@ -293,7 +359,7 @@ class ThreadPool:
                 done = True
                 watchdog.cancel()
                 if not finished:
-                    self._abandon(running, lanes)
+                    self._abandon(running, places)
 
         loop = asyncio.get_running_loop()
         watchdog = loop.call_at(loop.time() + max(0.0, deadline - time.monotonic()), release, False)
