@@ -44,7 +44,7 @@ from kg.errors import InternalError
 from kg.graph import SourceFile
 from kg.settings import Settings
 from kg.workers.operations import DumpInfo, Stats
-from kg.workers.pool import BudgetExceeded, QueryPool
+from kg.workers.pool import QueryPool
 from kg.workers.protocol import (
     Answer,
     CompareTask,
@@ -57,7 +57,7 @@ from kg.workers.protocol import (
     Task,
     one_chunk,
 )
-from kg.workers.scheduling import Lane
+from kg.workers.scheduling import BudgetExceeded, Lane
 from kg.workers.threaded import ThreadPool
 
 log = logging.getLogger("kg.service")

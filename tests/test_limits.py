@@ -21,8 +21,9 @@ from kg.service import Service, shape
 from kg.settings import Settings
 from kg.web.querypage import PAGE_CHARS, PAGE_ROWS
 from kg.workers.operations import PAGE_TERM_CHARS
-from kg.workers.pool import Lane, QueryPool
+from kg.workers.pool import QueryPool
 from kg.workers.protocol import CHUNK_BYTES, Answer, EntityTask, Kind, QueryTask, Stream, send_result
+from kg.workers.scheduling import Lane
 
 from .conftest import ROOT
 from .live import live_server

@@ -33,12 +33,12 @@ from pathlib import Path
 from typing import Any
 
 from kg import timings
-from kg.errors import KgError, QueryTimeout, WorkerMemoryExceeded
+from kg.errors import KgError, WorkerMemoryExceeded
 from kg.settings import Settings
 from kg.workers import memory, operations
 from kg.workers.forkserver import ForkedWorker, ForkServer
 from kg.workers.protocol import Answer, Kind, Task, one_chunk, raise_error, recv
-from kg.workers.scheduling import BudgetExceeded, Lane, lower_priority
+from kg.workers.scheduling import BudgetExceeded, Lane, lower_priority, timeout_error
 from kg.workers.spawned import SpawnedWorker
 
 
@@ -230,10 +230,6 @@ class QueryPool:
         if self._forkserver is not None:
             await asyncio.to_thread(self._forkserver.stop)
 
-    def _timeout_error(self) -> QueryTimeout:
-        return QueryTimeout(f"query exceeded KG_QUERY_TIMEOUT_S={self.settings.query_timeout_s:g} seconds",
-                            setting="KG_QUERY_TIMEOUT_S")
-
     async def run(self, task: Task, *, timeout: float | None = None, lane: Lane = Lane.HEAVY,
                   budget: float | None = None, computed: Callable[[float], None] | None = None) -> object:
         """Run a task in ``lane``; returns its value, or an :class:`Answer` whose chunks must be consumed (or
@@ -257,13 +253,13 @@ class QueryPool:
             worker = await asyncio.wait_for(self._idle[lane].get(), limit)
         except TimeoutError:
             timings.add("wait", limit)
-            raise self._timeout_error() from None
+            raise timeout_error(self.settings) from None
         busy_since = time.monotonic()
         timings.add("wait", busy_since - asked)
         first = min(deadline, busy_since + budget) if budget is not None else deadline
 
         def late() -> KgError | BudgetExceeded:
-            return BudgetExceeded() if first < deadline else self._timeout_error()
+            return BudgetExceeded() if first < deadline else timeout_error(self.settings)
 
         try:
             worker.conn.send(task)
@@ -330,15 +326,15 @@ class QueryPool:
         try:
             while True:
                 if expired():
-                    raise self._timeout_error()
+                    raise timeout_error(self.settings)
                 try:
                     message = await recv(worker.conn, max(0.0, deadline - time.monotonic()))
                 except TimeoutError:
                     release(False)
-                    raise self._timeout_error() from None
+                    raise timeout_error(self.settings) from None
                 except (EOFError, OSError):
                     if expired():
-                        raise self._timeout_error() from None
+                        raise timeout_error(self.settings) from None
                     raise await self._failure(worker, "the query worker stopped in the middle of the answer") from None
                 if message[0] == Kind.CHUNK:
                     yield message[1]
@@ -364,7 +360,7 @@ class QueryPool:
         try:
             await asyncio.wait_for(asyncio.to_thread(work), max(0.0, deadline - time.monotonic()))
         except TimeoutError:
-            raise self._timeout_error() from None
+            raise timeout_error(self.settings) from None
         first = messages[0]
         if first[0] == Kind.VALUE:
             return first[1]

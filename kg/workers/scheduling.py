@@ -7,6 +7,9 @@ import contextlib
 import os
 from enum import StrEnum
 
+from kg.errors import QueryTimeout
+from kg.settings import Settings
+
 #: The niceness of heavy-lane workers at ``KG_HEAVY_PRIORITY=low`` (0 is the server's own; 19 the lowest).
 LOW_NICENESS = 10
 
@@ -23,6 +26,12 @@ class BudgetExceeded(Exception):
     """A task did not answer within the budget its caller gave (the light lane's). Never reaches a client:
     :mod:`kg.service` runs the task again in the heavy lane (a worker process has been replaced; a thread goes
     on computing, and the heavy run takes it over)."""
+
+
+def timeout_error(settings: Settings) -> QueryTimeout:
+    """The error of a task past its deadline (``KG_QUERY_TIMEOUT_S``), whichever pool ran it."""
+    return QueryTimeout(f"query exceeded KG_QUERY_TIMEOUT_S={settings.query_timeout_s:g} seconds",
+                        setting="KG_QUERY_TIMEOUT_S")
 
 
 def lower_priority(pid: int, priority: str) -> None:

@@ -35,11 +35,11 @@ from pathlib import Path
 from typing import Any
 
 from kg import timings
-from kg.errors import KgError, QueryTimeout
+from kg.errors import KgError
 from kg.settings import Settings
 from kg.workers import memory, operations
 from kg.workers.protocol import Answer, Kind, Stopped, Task, one_chunk, raise_error
-from kg.workers.scheduling import LOW_NICENESS, BudgetExceeded, Lane
+from kg.workers.scheduling import LOW_NICENESS, BudgetExceeded, Lane, timeout_error
 
 #: The niceness of an abandoned query's thread: it only gets what nothing else wants.
 ABANDONED_NICENESS = 19
@@ -227,10 +227,6 @@ class ThreadPool:
         self._unclaimed.clear()
         self._state = None
 
-    def _timeout_error(self) -> QueryTimeout:
-        return QueryTimeout(f"query exceeded KG_QUERY_TIMEOUT_S={self.settings.query_timeout_s:g} seconds",
-                            setting="KG_QUERY_TIMEOUT_S")
-
     def _start(self, task: Task, running: Running, places: Places) -> None:
         """Start the task's thread; it gives its place back when it ends, however it ends."""
         state = self._state
@@ -300,12 +296,12 @@ class ThreadPool:
                 await places.take(lane, limit)
             except TimeoutError:
                 timings.add("wait", limit)
-                raise self._timeout_error() from None
+                raise timeout_error(self.settings) from None
             busy_since = time.monotonic()
             timings.add("wait", busy_since - asked)
             if deadline - busy_since < MIN_START_S:
                 places.free(lane)
-                raise self._timeout_error()
+                raise timeout_error(self.settings)
             running = Running(asyncio.get_running_loop(), lane,
                               self._heavy_niceness() if lane == Lane.HEAVY else 0)
             self._start(task, running, places)
@@ -347,7 +343,7 @@ class ThreadPool:
         try:
             return await asyncio.wait_for(running.messages.get(), max(0.0, deadline - time.monotonic()))
         except TimeoutError:
-            raise self._timeout_error() from None
+            raise timeout_error(self.settings) from None
 
     def _answer(self, running: Running, places: Places, meta: dict[str, Any], deadline: float) -> Answer:
         """A streamed answer: its chunks until ``end``, cut at the deadline whatever the reader does."""
@@ -368,12 +364,12 @@ class ThreadPool:
             try:
                 while True:
                     if running.abandoned.is_set():
-                        raise self._timeout_error()
+                        raise timeout_error(self.settings)
                     try:
                         message = await asyncio.wait_for(running.messages.get(),
                                                          max(0.0, deadline - time.monotonic()))
                     except TimeoutError:
-                        raise self._timeout_error() from None
+                        raise timeout_error(self.settings) from None
                     if message[0] == Kind.CHUNK:
                         yield message[1]
                     elif message[0] == Kind.END:
