@@ -263,3 +263,49 @@ def _state(pid: int) -> str:
             return f.read().rsplit(")", 1)[1].split()[0]
     except FileNotFoundError:
         return "gone"
+
+
+def test_a_place_got_with_almost_no_time_left_is_given_back_unused(settings):
+    async def scenario() -> None:
+        pool = threads(settings, workers=1, light_workers=0)
+        await pool.start()
+        with pytest.raises(QueryTimeout):
+            await pool.run(SLOWISH, timeout=0.01)  # under MIN_START_S: it could not answer in time
+        places = pool._places
+        assert places is not None and places.busy == {Lane.LIGHT: 0, Lane.HEAVY: 0}
+        assert pool.running == 0 and pool.abandoned == 0  # no thread was started for it
+        await pool.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_task_whose_reader_went_stops_without_logging_an_error(settings, caplog):
+    async def scenario() -> None:
+        pool = threads(settings, workers=1, light_workers=0)
+        await pool.start()
+        answer = await pool.run(ALL, timeout=30)
+        assert isinstance(answer, Answer)
+        await answer.chunks.__anext__()
+        answer.close()
+        await settle(pool, 5)
+        await pool.close()
+
+    with caplog.at_level("DEBUG"):
+        asyncio.run(scenario())
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+
+
+def test_close_stops_every_thread(settings):
+    async def scenario() -> None:
+        pool = threads(settings, workers=1, light_workers=0)
+        await pool.start()
+        answer = await pool.run(ALL, timeout=30)
+        assert isinstance(answer, Answer)
+        await answer.chunks.__anext__()  # the thread is blocked on a stream nobody reads further
+        await pool.close()
+        deadline = time.monotonic() + 5
+        while pool.running and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert pool.running == 0
+
+    asyncio.run(scenario())
