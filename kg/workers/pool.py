@@ -37,7 +37,7 @@ from kg.errors import KgError, WorkerMemoryExceeded
 from kg.settings import Settings
 from kg.workers import memory, operations
 from kg.workers.forkserver import ForkedWorker, ForkServer
-from kg.workers.protocol import Answer, Kind, Task, one_chunk, raise_error, recv
+from kg.workers.protocol import Answer, Kind, Task, raise_error, recv, settled
 from kg.workers.scheduling import BudgetExceeded, Lane, lower_priority, timeout_error
 from kg.workers.spawned import SpawnedWorker
 
@@ -277,20 +277,17 @@ class QueryPool:
         timings.add("compute", took)
         if computed is not None:
             computed(took)
-        kind = message[0]
-        if kind == Kind.VALUE:
-            self._give_back(worker, busy_since)
-            return message[1]
-        if kind == Kind.WHOLE:
-            self._give_back(worker, busy_since)
-            return Answer(meta=message[1], chunks=one_chunk(message[2]), body=message[2])
-        if kind == Kind.ERROR:
-            err = raise_error(message)
-            if isinstance(err, WorkerMemoryExceeded):  # its heap may be left fragmented: start afresh
+        if message[0] != Kind.HEAD:
+            try:
+                value = settled(message)
+            except WorkerMemoryExceeded:  # its heap may be left fragmented: start afresh
                 self._replace(worker)
-            else:
+                raise
+            except KgError:
                 self._give_back(worker, busy_since)
-            raise err
+                raise
+            self._give_back(worker, busy_since)
+            return value
         released = False
         expired = False
 
@@ -362,12 +359,8 @@ class QueryPool:
         except TimeoutError:
             raise timeout_error(self.settings) from None
         first = messages[0]
-        if first[0] == Kind.VALUE:
-            return first[1]
-        if first[0] == Kind.WHOLE:
-            return Answer(meta=first[1], chunks=one_chunk(first[2]), body=first[2])
-        if first[0] == Kind.ERROR:
-            raise raise_error(first)
+        if first[0] != Kind.HEAD:
+            return settled(first)
 
         if messages[-1][0] == Kind.END and messages[-1][1]:
             first[1].update(messages[-1][1])

@@ -161,6 +161,16 @@ async def one_chunk(data: bytes) -> AsyncIterator[bytes]:
     yield data
 
 
+def settled(message: tuple[Any, ...]) -> object:
+    """What a task's first message says when it is the whole answer (anything but a ``head``): the value, or an
+    :class:`Answer` of the one body it carries; the error of an ``error`` message is raised."""
+    if message[0] == Kind.VALUE:
+        return message[1]
+    if message[0] == Kind.WHOLE:
+        return Answer(meta=message[1], chunks=one_chunk(message[2]), body=message[2])
+    raise raise_error(message)
+
+
 def send_result(result: object, send: Callable[[tuple[Any, ...]], None]) -> None:
     """Send an operation's result: a :class:`Stream` as ``whole`` or ``head``/``chunk``/``end``, any other value
     as ``value``."""

@@ -38,7 +38,7 @@ from kg import timings
 from kg.errors import KgError
 from kg.settings import Settings
 from kg.workers import memory, operations
-from kg.workers.protocol import Answer, Kind, Stopped, Task, one_chunk, raise_error
+from kg.workers.protocol import Answer, Kind, Stopped, Task, raise_error, settled
 from kg.workers.scheduling import LOW_NICENESS, BudgetExceeded, Lane, timeout_error
 
 #: The niceness of an abandoned query's thread: it only gets what nothing else wants.
@@ -323,13 +323,8 @@ class ThreadPool:
         timings.add("compute", took)
         if computed is not None:
             computed(took)
-        kind = message[0]
-        if kind == Kind.VALUE:
-            return message[1]
-        if kind == Kind.WHOLE:
-            return Answer(meta=message[1], chunks=one_chunk(message[2]), body=message[2])
-        if kind == Kind.ERROR:
-            raise raise_error(message)
+        if message[0] != Kind.HEAD:
+            return settled(message)
         return self._answer(running, places, message[1], deadline)
 
     async def _first(self, running: Running, deadline: float, moves_at: float | None) -> Any:
